@@ -1,0 +1,31 @@
+/** jest 30 on native ESM (`node --experimental-vm-modules`), TypeScript through @swc/jest. */
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2023',
+    keepClassNames: true,
+  },
+  sourceMaps: 'inline',
+};
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Workspace packages straight from source, so a test never runs against a stale build.
+    '^@kometpay/(money|email-templates)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  testMatch: [
+    '<rootDir>/apps/*/src/**/__tests__/**/*.test.ts',
+    '<rootDir>/packages/*/src/**/__tests__/**/*.test.ts',
+    '<rootDir>/tests/**/*.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/build/'],
+  globalSetup: '<rootDir>/tests/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
+  testTimeout: 30_000,
+  maxWorkers: 2,
+};

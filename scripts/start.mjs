@@ -1,0 +1,62 @@
+/**
+ * `npm start`: the whole product on embedded defaults. Starts the API (which starts the embedded
+ * PostgreSQL, migrates and seeds the demo merchant) and then the checkout, and stops both together.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const apiPort = process.env.API_PORT || '4000';
+const checkoutPort = process.env.CHECKOUT_PORT || '5173';
+const apiUrl = process.env.PUBLIC_API_URL || `http://localhost:${apiPort}`;
+const checkoutUrl = process.env.CHECKOUT_URL || `http://localhost:${checkoutPort}`;
+
+const children = [];
+let stopping = false;
+
+function start(name, args, env) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} stopped (${signal ?? `exit ${code}`}); stopping the rest`);
+      stop(code || 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+function stop(exitCode = 0) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => process.exit(exitCode), 5000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(exitCode));
+}
+
+async function waitFor(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+start('API', ['apps/api/dist/main.js'], { API_PORT: apiPort, CHECKOUT_URL: checkoutUrl });
+await waitFor(`http://127.0.0.1:${apiPort}/readyz`, 120_000);
+start('checkout', ['apps/checkout/build/index.js'], {
+  PORT: checkoutPort,
+  HOST: process.env.CHECKOUT_HOST || '127.0.0.1',
+  ORIGIN: checkoutUrl,
+  KOMETPAY_API_URL: `http://127.0.0.1:${apiPort}`,
+});
+await waitFor(`http://127.0.0.1:${checkoutPort}/healthz`, 30_000);
+console.log(`\nKometPay is up: API ${apiUrl}/graphql · checkout ${checkoutUrl} · Ctrl+C stops both\n`);
