@@ -1,0 +1,20 @@
+import { Migration20261122021745_Initial } from './migration-20261122021745-initial.js';
+import { Migration20261122021900_MoneyGuards } from './migration-20261122021900-money-guards.js';
+import { Migration20261122023314_EmailOutbox } from './migration-20261122023314-email-outbox.js';
+import { Migration20261122024338_Payments } from './migration-20261122024338-payments.js';
+import { Migration20261122024725_AchMandate } from './migration-20261122024725-ach-mandate.js';
+import { Migration20261122024921_Vault } from './migration-20261122024921-vault.js';
+import { Migration20261122025617_Refunds } from './migration-20261122025617-refunds.js';
+import { Migration20261122030445_PartnerSubscriptions } from './migration-20261122030445-partner-subscriptions.js';
+
+/** Every committed migration, in order. The API applies the pending ones on start. */
+export const migrationsList = [
+  { name: 'Migration20261122021745_Initial', class: Migration20261122021745_Initial },
+  { name: 'Migration20261122021900_MoneyGuards', class: Migration20261122021900_MoneyGuards },
+  { name: 'Migration20261122023314_EmailOutbox', class: Migration20261122023314_EmailOutbox },
+  { name: 'Migration20261122024338_Payments', class: Migration20261122024338_Payments },
+  { name: 'Migration20261122024725_AchMandate', class: Migration20261122024725_AchMandate },
+  { name: 'Migration20261122024921_Vault', class: Migration20261122024921_Vault },
+  { name: 'Migration20261122025617_Refunds', class: Migration20261122025617_Refunds },
+  { name: 'Migration20261122030445_PartnerSubscriptions', class: Migration20261122030445_PartnerSubscriptions },
+];

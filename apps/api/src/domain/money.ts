@@ -1,0 +1,17 @@
+import { MAX_MINOR_UNITS, currencyExponent, formatMoney, isKnownCurrency, toDecimalString } from '@kometpay/money';
+import { DomainError, ErrorCode } from './errors.js';
+
+export { MAX_MINOR_UNITS, currencyExponent, formatMoney, isKnownCurrency, toDecimalString };
+
+export interface Money {
+  amount: bigint;
+  currency: string;
+}
+
+/** The upper-cased ISO code, or UNKNOWN_CURRENCY. */
+export function assertCurrency(code: string, field = 'currency'): string {
+  if (!isKnownCurrency(code)) {
+    throw new DomainError(ErrorCode.UNKNOWN_CURRENCY, `Unknown currency "${code}"`, { field });
+  }
+  return code.toUpperCase();
+}

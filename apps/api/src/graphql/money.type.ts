@@ -1,0 +1,19 @@
+import { Field, ObjectType } from 'type-graphql';
+import { formatMoney } from '../domain/money.js';
+import { MinorUnitsScalar } from './scalars.js';
+
+@ObjectType('Money', { simpleResolvers: true })
+export class MoneyType {
+  @Field(() => MinorUnitsScalar)
+  amount!: bigint;
+
+  @Field({ description: 'ISO 4217 code, e.g. USD.' })
+  currency!: string;
+
+  @Field({ description: 'For people, e.g. "$1,234.56".' })
+  formatted!: string;
+
+  static of(amount: bigint, currency: string): MoneyType {
+    return Object.assign(new MoneyType(), { amount, currency, formatted: formatMoney(amount, currency) });
+  }
+}

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { openDatabase } from './bootstrap.js';
+import { loadSettings } from './config.js';
+import { startApi } from './http/server.js';
+import { createLogger } from './logger.js';
+import { seedDemoData } from './seed/demo-seed.js';
+
+const settings = loadSettings();
+const logger = createLogger(settings.logLevel);
+
+// A library's background work (graphile-worker completing jobs) can reject with a lost database
+// connection while PostgreSQL restarts; the pools reconnect by themselves, so that is logged, not
+// fatal. Any other unhandled rejection is a bug: log it and exit, as Node would.
+const connectionLost = /Connection terminated|ECONNREFUSED|ECONNRESET|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/;
+process.on('unhandledRejection', (reason) => {
+  const message = reason instanceof Error ? reason.message : String(reason);
+  if (connectionLost.test(message)) {
+    logger.warn({ err: reason }, 'database connection lost in background work; it reconnects');
+    return;
+  }
+  logger.fatal({ err: reason }, 'unhandled promise rejection');
+  process.exit(1);
+});
+
+const database = await openDatabase(settings, logger);
+const demo = settings.seedDemoData ? await seedDemoData(database.orm, settings, logger) : null;
+const api = await startApi({ settings, databaseUrl: database.url, orm: database.orm, logger });
+
+const lines = [
+  '',
+  'KometPay API is running',
+  `  GraphQL (merchant):  ${api.url}/graphql${settings.production ? '' : '   (open it in a browser for GraphiQL)'}`,
+  `  GraphQL (checkout):  ${api.url}/checkout/graphql`,
+  `  Health:              ${api.url}/healthz   ${api.url}/readyz`,
+  `  Checkout:            ${settings.checkoutUrl}`,
+  `  Database:            ${settings.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL (${settings.dataDir}/postgres)`}`,
+  `  Payment processor:   ${settings.paymentProcessor}`,
+];
+if (demo) {
+  lines.push(
+    '',
+    `Demo merchant "${demo.merchantName}" (${demo.merchantId})`,
+    `  API key:             ${demo.apiKey}`,
+    `  Supervisor password: ${demo.supervisorPassword}`,
+    ...(demo.payLinks ?? []).map((link, index) => `  Pay demo invoice ${index + 1}:  ${link}   (test card 4242 4242 4242 4242)`),
+    `  Try: curl -s ${api.url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${demo.apiKey}' -d '{"query":"{ merchant { id name } }"}'`,
+  );
+}
+console.log(lines.join('\n') + '\n');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  await api.close();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

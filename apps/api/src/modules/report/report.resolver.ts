@@ -1,0 +1,64 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { decodeCursor, encodeCursor, pageSize } from '../../graphql/connection.js';
+import type { MerchantContext } from '../../graphql/context.js';
+import { MoneyType } from '../../graphql/money.type.js';
+import { DateScalar, toCalendarDate } from '../../graphql/scalars.js';
+import { Transaction } from '../transaction/transaction.entity.js';
+import { TransactionType } from '../transaction/transaction.types.js';
+import {
+  SettlementDayType,
+  SettlementReportType,
+  SettlementTotalsType,
+  TransactionConnectionType,
+  TransactionFilter,
+  TransactionTotalsType,
+} from './report.types.js';
+
+@Resolver(() => TransactionConnectionType)
+export class TransactionLogResolver {
+  @Query(() => TransactionConnectionType, { description: 'The transaction log report: newest first, keyset-paginated.' })
+  async transactions(
+    @Ctx() ctx: MerchantContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => TransactionFilter, { nullable: true }) filter?: TransactionFilter,
+  ): Promise<TransactionConnectionType> {
+    const size = pageSize(first, 50, 500);
+    const { rows, hasNextPage } = await ctx.services.reports.transactionPage(ctx.actor, filter ?? {}, size, after ? decodeCursor(after) : undefined);
+    const edges = rows.map((row) => ({ cursor: encodeCursor(row), node: TransactionType.from(row) }));
+    return Object.assign(new TransactionConnectionType(), { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, filter: filter ?? {} });
+  }
+
+  @FieldResolver(() => TransactionTotalsType, { description: 'Totals over every transaction the filter matches (not just this page).' })
+  async totals(@Root() connection: TransactionConnectionType, @Ctx() ctx: MerchantContext): Promise<TransactionTotalsType> {
+    const totals = await ctx.services.reports.transactionTotals(ctx.actor, connection.filter);
+    const money = (amount: bigint) => MoneyType.of(amount, totals.currency);
+    return { count: totals.count, charged: money(totals.charged), refunded: money(totals.refunded), fees: money(totals.fees) };
+  }
+}
+
+@Resolver(() => SettlementDayType)
+export class SettlementReportResolver {
+  @Query(() => SettlementReportType, { description: 'Whether each payment went through, per settlement day (at most 366 days).' })
+  async settlementReport(
+    @Arg('from', () => DateScalar) from: Date,
+    @Arg('to', () => DateScalar) to: Date,
+    @Ctx() ctx: MerchantContext,
+    @Arg('currency', () => String, { nullable: true, description: 'Default USD.' }) currency?: string,
+  ): Promise<SettlementReportType> {
+    const report = await ctx.services.reports.settlementReport(ctx.actor, toCalendarDate(from)!, toCalendarDate(to)!, currency);
+    return {
+      from: report.from,
+      to: report.to,
+      currency: report.currency,
+      days: report.days.map((day) => Object.assign(new SettlementDayType(), { date: day.date, totals: SettlementTotalsType.from(day.totals, report.currency), transactionIds: day.transactionIds })),
+      totals: SettlementTotalsType.from(report.totals, report.currency),
+    };
+  }
+
+  @FieldResolver(() => [TransactionType])
+  async transactions(@Root() day: SettlementDayType, @Ctx() ctx: MerchantContext): Promise<TransactionType[]> {
+    const rows = await ctx.loaders.transaction.loadMany(day.transactionIds);
+    return rows.filter((row): row is Transaction => row instanceof Transaction).map((row) => TransactionType.from(row));
+  }
+}

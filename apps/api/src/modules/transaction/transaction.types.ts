@@ -1,0 +1,85 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import {
+  PaymentChannel,
+  PaymentMethodKind,
+  SettlementState,
+  TransactionKind,
+  TransactionStatus,
+} from '../../domain/statuses.js';
+import { MoneyType } from '../../graphql/money.type.js';
+import type { Transaction } from './transaction.entity.js';
+
+@ObjectType('Transaction', { description: 'A charge or a refund: every money movement is one transaction.' })
+export class TransactionType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => TransactionKind)
+  kind!: TransactionKind;
+
+  @Field(() => TransactionStatus)
+  status!: TransactionStatus;
+
+  @Field(() => PaymentChannel)
+  channel!: PaymentChannel;
+
+  @Field(() => PaymentMethodKind)
+  method!: PaymentMethodKind;
+
+  @Field(() => MoneyType)
+  amount!: MoneyType;
+
+  @Field(() => MoneyType, { nullable: true, description: 'The processing fee, once known.' })
+  fee!: MoneyType | null;
+
+  @Field(() => String, { nullable: true, description: 'A refund\'s is "Refund " + the original code; an offline payment\'s is its reference.' })
+  authorizationCode!: string | null;
+
+  @Field(() => SettlementState)
+  settlement!: SettlementState;
+
+  @Field()
+  requiresManualReconciliation!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  reconciledAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The API key (its prefix) that reconciled it.' })
+  reconciledBy!: string | null;
+
+  @Field(() => String, { nullable: true })
+  failureCode!: string | null;
+
+  @Field(() => String, { nullable: true })
+  failureMessage!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  customerId!: string | null;
+  refundOfId!: string | null;
+  currency!: string;
+
+  static from(transaction: Transaction): TransactionType {
+    return Object.assign(new TransactionType(), {
+      id: transaction.id,
+      kind: transaction.kind,
+      status: transaction.status,
+      channel: transaction.channel,
+      method: transaction.method,
+      amount: MoneyType.of(transaction.amount, transaction.currency),
+      fee: transaction.fee === null || transaction.fee === undefined ? null : MoneyType.of(transaction.fee, transaction.currency),
+      authorizationCode: transaction.authorizationCode ?? null,
+      settlement: transaction.settlement,
+      requiresManualReconciliation: transaction.requiresManualReconciliation,
+      reconciledAt: transaction.reconciledAt ?? null,
+      reconciledBy: transaction.reconciledBy ?? null,
+      failureCode: transaction.failureCode ?? null,
+      failureMessage: transaction.failureMessage ?? null,
+      createdAt: transaction.createdAt,
+      customerId: transaction.customer?.id ?? null,
+      refundOfId: transaction.refundOf?.id ?? null,
+      currency: transaction.currency,
+    });
+  }
+}

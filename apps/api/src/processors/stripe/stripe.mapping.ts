@@ -1,0 +1,328 @@
+/**
+ * Stripe's vocabulary -> the port's. Pure functions: every Stripe object or error that crosses the
+ * adapter boundary goes through here.
+ */
+import Stripe from 'stripe';
+import {
+  ProcessorError,
+  type CardFunding,
+  type PaymentMethodDetails,
+  type ProcessorErrorCode,
+  type ProcessorEvent,
+  type ProcessorFailure,
+  type ProcessorPayment,
+  type ProcessorPaymentStatus,
+  type ProcessorReader,
+  type ProcessorRefund,
+  type ProcessorRefundStatus,
+} from '../processor.port.js';
+
+/** Stripe takes amounts as JSON numbers: anything past 2^53 would silently lose precision. */
+export function toStripeAmount(amount: bigint): number {
+  if (amount < 0n || amount > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ProcessorError('INVALID_REQUEST', `Amount ${amount} is outside the range Stripe accepts`, false);
+  }
+  return Number(amount);
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (value == null) return null;
+  return typeof value === 'string' ? value : value.id;
+}
+
+/** An expandable field we asked Stripe to expand: anything else means Stripe answered unexpectedly. */
+export function expanded<T>(value: string | T | null, field: string): T {
+  if (value === null || typeof value === 'string') {
+    throw new ProcessorError('PROCESSING_ERROR', `Stripe did not expand ${field}`, false);
+  }
+  return value;
+}
+
+// --- payment methods ---
+
+interface CardFacts {
+  brand: string | null;
+  last4: string | null;
+  exp_month: number;
+  exp_year: number;
+  funding: string | null;
+}
+
+/** The shape shared by a PaymentMethod and a Charge's payment_method_details. */
+interface MethodFacts {
+  type: string;
+  card?: CardFacts | null;
+  card_present?: CardFacts | null;
+  us_bank_account?: { bank_name: string | null; last4: string | null } | null;
+}
+
+const CARD_FUNDINGS: readonly CardFunding[] = ['credit', 'debit', 'prepaid', 'unknown'];
+
+function cardFunding(funding: string | null): CardFunding {
+  return CARD_FUNDINGS.find((known) => known === funding) ?? 'unknown';
+}
+
+/** Null for the payment-method types our flows do not use. */
+function paymentMethodDetails(reference: string, facts: MethodFacts): PaymentMethodDetails | null {
+  switch (facts.type) {
+    case 'card':
+    case 'card_present': {
+      const card = facts.type === 'card' ? facts.card : facts.card_present;
+      if (!card) return null;
+      return {
+        reference,
+        type: facts.type,
+        brand: card.brand,
+        last4: card.last4,
+        expMonth: card.exp_month,
+        expYear: card.exp_year,
+        funding: cardFunding(card.funding),
+      };
+    }
+    case 'us_bank_account': {
+      const bank = facts.us_bank_account;
+      if (!bank) return null;
+      return { reference, type: 'us_bank_account', brand: bank.bank_name, last4: bank.last4, expMonth: null, expYear: null, funding: null };
+    }
+    default:
+      return null;
+  }
+}
+
+export function supportedPaymentMethod(method: Stripe.PaymentMethod): PaymentMethodDetails {
+  const details = paymentMethodDetails(method.id, method);
+  if (!details) {
+    throw new ProcessorError('INVALID_PAYMENT_METHOD', `Payment method type ${method.type} is not supported`, false);
+  }
+  return details;
+}
+
+// --- failures ---
+
+type DeclineCode = Extract<
+  ProcessorErrorCode,
+  'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'CARD_EXPIRED' | 'INCORRECT_CVC' | 'AUTHENTICATION_REQUIRED'
+>;
+
+const FAILURE_CODES: Record<string, DeclineCode> = {
+  insufficient_funds: 'INSUFFICIENT_FUNDS',
+  expired_card: 'CARD_EXPIRED',
+  incorrect_cvc: 'INCORRECT_CVC',
+  authentication_required: 'AUTHENTICATION_REQUIRED',
+};
+
+const FAILURE_MESSAGES: Record<DeclineCode, string> = {
+  INSUFFICIENT_FUNDS: 'The payment was declined for insufficient funds.',
+  CARD_EXPIRED: 'The card has expired.',
+  INCORRECT_CVC: "The card's security code is incorrect.",
+  AUTHENTICATION_REQUIRED: 'The bank asks the cardholder to authenticate this payment.',
+  PAYMENT_DECLINED: 'The payment was declined. Please use another payment method or contact your bank.',
+};
+
+/** Stripe puts the issuer's reason in decline_code (cards) or code (cards and bank debits). */
+function failureFrom(code: string | null | undefined, declineCode: string | null | undefined): ProcessorFailure {
+  const ourCode = FAILURE_CODES[declineCode ?? ''] ?? FAILURE_CODES[code ?? ''] ?? 'PAYMENT_DECLINED';
+  return { code: ourCode, message: FAILURE_MESSAGES[ourCode], declineCode: declineCode ?? code ?? null };
+}
+
+// --- payments ---
+
+/**
+ * A bank debit that Stripe reported succeeded and then took back: the charge failed late (ACH
+ * return) or was disputed, which for ACH is final. Card disputes can be won, so they stay SUCCEEDED.
+ */
+function isReturnedBankDebit(charge: Stripe.Charge | null): charge is Stripe.Charge {
+  return charge?.payment_method_details?.type === 'us_bank_account' && (charge.status === 'failed' || charge.disputed);
+}
+
+function paymentStatus(intent: Stripe.PaymentIntent, charge: Stripe.Charge | null): ProcessorPaymentStatus {
+  switch (intent.status) {
+    case 'succeeded':
+      return isReturnedBankDebit(charge) ? 'RETURNED' : 'SUCCEEDED';
+    case 'processing':
+    case 'requires_confirmation':
+    case 'requires_capture':
+      return 'PROCESSING';
+    // Without an error this PaymentIntent has not been attempted yet: a card-present payment
+    // waiting for the reader. With one, the attempt was declined.
+    case 'requires_payment_method':
+      return intent.last_payment_error ? 'FAILED' : 'PROCESSING';
+    case 'requires_action':
+      return 'REQUIRES_ACTION';
+    case 'canceled':
+      return 'CANCELED';
+    default:
+      throw new ProcessorError('PROCESSING_ERROR', `Unexpected PaymentIntent status ${intent.status}`, false);
+  }
+}
+
+function paymentFailure(intent: Stripe.PaymentIntent, charge: Stripe.Charge | null): ProcessorFailure {
+  const error = intent.last_payment_error;
+  if (error) return failureFrom(error.code, error.decline_code);
+  return failureFrom(charge?.failure_code, null);
+}
+
+function paymentMethodOfPayment(intent: Stripe.PaymentIntent, charge: Stripe.Charge | null): PaymentMethodDetails | null {
+  const reference = charge?.payment_method ?? idOf(intent.payment_method);
+  if (charge?.payment_method_details && reference) return paymentMethodDetails(reference, charge.payment_method_details);
+  // A declined attempt leaves the PaymentIntent without a payment method; the error keeps it.
+  const declined = intent.last_payment_error?.payment_method;
+  return declined ? paymentMethodDetails(declined.id, declined) : null;
+}
+
+function authorizationCode(charge: Stripe.Charge): string | null {
+  const details = charge.payment_method_details;
+  return details?.card?.authorization_code ?? details?.card_present?.receipt?.authorization_code ?? null;
+}
+
+function fee(charge: Stripe.Charge): bigint | null {
+  const transaction = charge.balance_transaction;
+  return transaction && typeof transaction === 'object' ? BigInt(transaction.fee) : null;
+}
+
+/** latest_charge is an object when we asked for it to be expanded, an id otherwise (declines). */
+export function toPayment(intent: Stripe.PaymentIntent): ProcessorPayment {
+  const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+  const status = paymentStatus(intent, charge);
+  return {
+    reference: intent.id,
+    status,
+    amount: BigInt(intent.amount),
+    currency: intent.currency.toUpperCase(),
+    authorizationCode: charge ? authorizationCode(charge) : null,
+    paymentMethod: paymentMethodOfPayment(intent, charge),
+    failure: status === 'FAILED' || status === 'RETURNED' ? paymentFailure(intent, charge) : null,
+    fee: charge ? fee(charge) : null,
+    metadata: intent.metadata,
+  };
+}
+
+// --- refunds ---
+
+const REFUND_STATUSES: Record<string, ProcessorRefundStatus> = {
+  succeeded: 'SUCCEEDED',
+  pending: 'PENDING',
+  requires_action: 'PENDING',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+
+export function toRefund(refund: Stripe.Refund): ProcessorRefund {
+  const status = REFUND_STATUSES[refund.status ?? ''];
+  const paymentReference = idOf(refund.payment_intent);
+  if (!status || !paymentReference) {
+    throw new ProcessorError('PROCESSING_ERROR', `Unexpected refund ${refund.id} (status ${refund.status})`, false);
+  }
+  return {
+    reference: refund.id,
+    paymentReference,
+    status,
+    amount: BigInt(refund.amount),
+    currency: refund.currency.toUpperCase(),
+    failure:
+      status === 'FAILED'
+        ? {
+            code: 'PROCESSING_ERROR',
+            message: 'The refund could not be returned to the original payment method.',
+            declineCode: refund.failure_reason ?? null,
+          }
+        : null,
+  };
+}
+
+// --- terminal ---
+
+export function toReader(reader: Stripe.Terminal.Reader): ProcessorReader {
+  return {
+    reference: reader.id,
+    label: reader.label,
+    status: reader.status === 'online' ? 'online' : 'offline',
+    deviceType: reader.device_type,
+  };
+}
+
+// --- errors ---
+
+function unavailable(error: Stripe.errors.StripeError): ProcessorError {
+  return new ProcessorError('PROCESSOR_UNAVAILABLE', `Stripe did not answer usably: ${error.message}`, true);
+}
+
+const TERMINAL_ERRORS: Record<string, string> = {
+  terminal_reader_offline: 'The card reader is offline.',
+  terminal_reader_busy: 'The card reader is busy with another action.',
+};
+
+function invalidRequest(error: Stripe.errors.StripeInvalidRequestError, subject?: 'payment_method'): ProcessorError {
+  const code = error.code ?? '';
+  // The reader did not confirm in time: it may still be processing, so the outcome is unknown.
+  if (code === 'terminal_reader_timeout') return unavailable(error);
+  if (TERMINAL_ERRORS[code]) return new ProcessorError('PROCESSING_ERROR', TERMINAL_ERRORS[code], false);
+  const aboutPaymentMethod =
+    error.param === 'payment_method' ||
+    code.startsWith('payment_method_') ||
+    (subject === 'payment_method' && code === 'resource_missing');
+  return new ProcessorError(aboutPaymentMethod ? 'INVALID_PAYMENT_METHOD' : 'INVALID_REQUEST', error.message, false);
+}
+
+/**
+ * Any exception from the SDK, in the port's terms. `subject` names what the call is about, so that
+ * an unknown id is reported as an invalid payment method when the id was one.
+ */
+export function toProcessorError(error: unknown, subject?: 'payment_method'): unknown {
+  const errors = Stripe.errors;
+  if (!(error instanceof errors.StripeError)) return error;
+  if (error instanceof errors.StripeCardError) {
+    const failure = failureFrom(error.code, error.decline_code);
+    return new ProcessorError(failure.code, failure.message, false, failure.declineCode);
+  }
+  // The same key with other parameters: a bug on our side, never worth retrying.
+  if (error instanceof errors.StripeIdempotencyError) return new ProcessorError('INVALID_REQUEST', error.message, false);
+  if (error instanceof errors.StripeInvalidRequestError) return invalidRequest(error, subject);
+  if (error instanceof errors.StripeAuthenticationError || error instanceof errors.StripePermissionError) {
+    return new ProcessorError('PROCESSING_ERROR', `Stripe refused our API key: ${error.message}`, false);
+  }
+  // Connection errors, timeouts, rate limits, 409 conflicts and 5xx.
+  return unavailable(error);
+}
+
+// --- webhooks ---
+
+type EventHint = Pick<ProcessorEvent, 'type' | 'objectReference'>;
+
+const IGNORED: EventHint = { type: 'ignored', objectReference: null };
+
+/**
+ * Reduces an event to the object to re-read. Refunds are followed through the refund's own events:
+ * `charge.refunded` repeats them with the charge as object, so it is ignored. A bank debit taken
+ * back after success arrives as `charge.failed` (return) or `charge.dispute.created`; a card's
+ * `charge.failed` repeats `payment_intent.payment_failed` and is ignored.
+ */
+export function eventHint(event: Stripe.Event): EventHint {
+  switch (event.type) {
+    case 'payment_intent.amount_capturable_updated':
+    case 'payment_intent.canceled':
+    case 'payment_intent.created':
+    case 'payment_intent.partially_funded':
+    case 'payment_intent.payment_failed':
+    case 'payment_intent.processing':
+    case 'payment_intent.requires_action':
+    case 'payment_intent.succeeded':
+      return { type: 'payment.updated', objectReference: event.data.object.id };
+    case 'refund.created':
+    case 'refund.updated':
+    case 'refund.failed':
+    case 'charge.refund.updated':
+      return { type: 'refund.updated', objectReference: event.data.object.id };
+    case 'charge.dispute.created':
+      return { type: 'charge.returned', objectReference: idOf(event.data.object.payment_intent) };
+    case 'charge.failed':
+      return event.data.object.payment_method_details?.type === 'us_bank_account'
+        ? { type: 'charge.returned', objectReference: idOf(event.data.object.payment_intent) }
+        : IGNORED;
+    case 'terminal.reader.action_succeeded':
+    case 'terminal.reader.action_failed':
+      return { type: 'reader.updated', objectReference: event.data.object.id };
+    default:
+      return IGNORED;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The PaymentProcessor port on Stripe, through the official SDK. Every write passes our idempotency
+ * key (or a key derived from it when one operation makes several writes), so a retry after a crash
+ * or a timeout replays Stripe's original answer instead of charging twice.
+ */
+import Stripe from 'stripe';
+import {
+  ProcessorError,
+  WebhookSignatureError,
+  type CreatePaymentRequest,
+  type PaymentMethodDetails,
+  type PaymentProcessor,
+  type ProcessorEvent,
+  type ProcessorPayment,
+  type ProcessorReader,
+  type ProcessorRefund,
+  type RefundRequest,
+  type RegisterReaderRequest,
+  type SavedPaymentMethod,
+  type SavePaymentMethodRequest,
+  type TerminalPaymentRequest,
+} from '../processor.port.js';
+import {
+  eventHint,
+  expanded,
+  supportedPaymentMethod,
+  toPayment,
+  toProcessorError,
+  toReader,
+  toRefund,
+  toStripeAmount,
+} from './stripe.mapping.js';
+
+export interface StripeProcessorOptions {
+  secretKey: string;
+  webhookSecret: string;
+  /** Where the API is reached; api.stripe.com over https unless set (tests point it at a local server). */
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+  /** Per attempt; the SDK retries twice on network errors, 409 and 5xx with the same key. */
+  timeoutMs: number;
+}
+
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+/** The charge gives the authorization code and payment-method facts; its balance transaction the fee. */
+const PAYMENT_EXPAND = ['latest_charge', 'latest_charge.balance_transaction'];
+
+async function callStripe<T>(request: () => Promise<T>, subject?: 'payment_method'): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw toProcessorError(error, subject);
+  }
+}
+
+export class StripeProcessor implements PaymentProcessor {
+  readonly kind = 'stripe' as const;
+  private readonly stripe: Stripe;
+  private readonly webhookSecret: string;
+
+  constructor(options: StripeProcessorOptions) {
+    this.stripe = new Stripe(options.secretKey, {
+      host: options.host,
+      port: options.port,
+      protocol: options.protocol,
+      maxNetworkRetries: 2,
+      timeout: options.timeoutMs,
+    });
+    this.webhookSecret = options.webhookSecret;
+  }
+
+  async describePaymentMethod(paymentMethod: string): Promise<PaymentMethodDetails> {
+    const method = await callStripe(() => this.stripe.paymentMethods.retrieve(paymentMethod), 'payment_method');
+    return supportedPaymentMethod(method);
+  }
+
+  async createPayment(request: CreatePaymentRequest): Promise<ProcessorPayment> {
+    const params: Stripe.PaymentIntentCreateParams = {
+      amount: toStripeAmount(request.amount),
+      currency: request.currency.toLowerCase(),
+      payment_method: request.paymentMethod,
+      customer: request.customerReference ?? undefined,
+      confirm: true,
+      description: request.description ?? undefined,
+      metadata: request.metadata,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      mandate_data: request.mandate
+        ? {
+            customer_acceptance:
+              request.mandate.type === 'online'
+                ? { type: 'online', online: { ip_address: request.mandate.ipAddress, user_agent: request.mandate.userAgent } }
+                : { type: 'offline' },
+          }
+        : undefined,
+      expand: PAYMENT_EXPAND,
+    };
+    try {
+      return toPayment(await this.stripe.paymentIntents.create(params, { idempotencyKey: request.idempotencyKey }));
+    } catch (error) {
+      // A decline is an outcome: Stripe answers 402 with the failed PaymentIntent attached.
+      if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) return toPayment(error.payment_intent);
+      throw toProcessorError(error);
+    }
+  }
+
+  async retrievePayment(reference: string): Promise<ProcessorPayment> {
+    return toPayment(await callStripe(() => this.stripe.paymentIntents.retrieve(reference, { expand: PAYMENT_EXPAND })));
+  }
+
+  async refund(request: RefundRequest): Promise<ProcessorRefund> {
+    const params: Stripe.RefundCreateParams = {
+      payment_intent: request.paymentReference,
+      amount: toStripeAmount(request.amount),
+      metadata: request.metadata,
+    };
+    return toRefund(await callStripe(() => this.stripe.refunds.create(params, { idempotencyKey: request.idempotencyKey })));
+  }
+
+  async retrieveRefund(reference: string): Promise<ProcessorRefund> {
+    return toRefund(await callStripe(() => this.stripe.refunds.retrieve(reference)));
+  }
+
+  async savePaymentMethod(request: SavePaymentMethodRequest): Promise<SavedPaymentMethod> {
+    const customerReference = request.customerReference ?? (await this.createCustomer(request));
+    const setup = await callStripe(() =>
+      this.stripe.setupIntents.create(
+        {
+          customer: customerReference,
+          payment_method: request.paymentMethod,
+          confirm: true,
+          usage: 'off_session',
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          metadata: request.metadata,
+          expand: ['payment_method'],
+        },
+        { idempotencyKey: `${request.idempotencyKey}:setup` },
+      ),
+    );
+    if (setup.status !== 'succeeded') {
+      const code = setup.status === 'requires_action' ? 'AUTHENTICATION_REQUIRED' : 'PROCESSING_ERROR';
+      throw new ProcessorError(code, `The card could not be saved (SetupIntent ${setup.status})`, false);
+    }
+    return {
+      customerReference,
+      paymentMethod: supportedPaymentMethod(expanded(setup.payment_method, 'SetupIntent.payment_method')),
+    };
+  }
+
+  private async createCustomer(request: SavePaymentMethodRequest): Promise<string> {
+    const customer = await callStripe(() =>
+      this.stripe.customers.create(
+        { name: request.customerName, email: request.customerEmail, metadata: request.metadata },
+        { idempotencyKey: `${request.idempotencyKey}:customer` },
+      ),
+    );
+    return customer.id;
+  }
+
+  async detachPaymentMethod(paymentMethod: string): Promise<void> {
+    await callStripe(() => this.stripe.paymentMethods.detach(paymentMethod), 'payment_method');
+  }
+
+  async registerReader(request: RegisterReaderRequest): Promise<ProcessorReader> {
+    const reader = await callStripe(() =>
+      this.stripe.terminal.readers.create(
+        {
+          registration_code: request.registrationCode,
+          label: request.label,
+          location: request.locationReference ?? undefined,
+        },
+        { idempotencyKey: request.idempotencyKey },
+      ),
+    );
+    return toReader(reader);
+  }
+
+  /**
+   * Server-driven Terminal: a card_present PaymentIntent (stripe 23 names the allowed types
+   * `allowed_payment_method_types`), handed to the reader. The payment stays PROCESSING until the
+   * reader reports; the outcome comes back through the webhook and retrievePayment.
+   */
+  async collectOnReader(request: TerminalPaymentRequest): Promise<ProcessorPayment> {
+    const intent = await callStripe(() =>
+      this.stripe.paymentIntents.create(
+        {
+          amount: toStripeAmount(request.amount),
+          currency: request.currency.toLowerCase(),
+          allowed_payment_method_types: ['card_present'],
+          capture_method: 'automatic',
+          description: request.description ?? undefined,
+          metadata: request.metadata,
+          expand: PAYMENT_EXPAND,
+        },
+        { idempotencyKey: `${request.idempotencyKey}:intent` },
+      ),
+    );
+    await callStripe(() =>
+      this.stripe.terminal.readers.processPaymentIntent(
+        request.readerReference,
+        { payment_intent: intent.id },
+        { idempotencyKey: `${request.idempotencyKey}:reader` },
+      ),
+    );
+    return toPayment(intent);
+  }
+
+  parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): ProcessorEvent {
+    if (!signatureHeader) throw new WebhookSignatureError('The Stripe-Signature header is missing');
+    let event: Stripe.Event;
+    try {
+      event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, this.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw new WebhookSignatureError(error.message);
+      throw error;
+    }
+    return { id: event.id, ...eventHint(event), processorType: event.type, createdAt: new Date(event.created * 1000) };
+  }
+}
