@@ -1,0 +1,69 @@
+import { AuditLog } from '../apps/api/src/modules/audit/audit-log.entity.js';
+import { startTestApi, type TestApi } from './support/api.js';
+import { rawPost } from './support/graphql.js';
+
+describe('query limits', () => {
+  let t: TestApi;
+  beforeAll(async () => {
+    // A tiny depth limit, so that the current schema can exceed it.
+    t = await startTestApi({ GRAPHQL_MAX_DEPTH: '2', GRAPHQL_MAX_ALIASES: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('rejects a query deeper than the limit before executing anything', async () => {
+    const merchant = await t.createMerchant();
+    const elevated = await merchant.client().request<{ elevateSupervisor: { token: string } }>(
+      'mutation ($p: String!) { elevateSupervisor(password: $p) { token } }',
+      { p: merchant.supervisorPassword },
+    );
+    const { createCustomer } = await merchant.client().request<{ createCustomer: { id: string } }>(
+      'mutation { createCustomer(input: { name: "Deep", email: "deep@example.com" }) { id } }',
+    );
+    const deep = await rawPost(
+      `${t.url}/graphql`,
+      JSON.stringify({ query: `{ customer(id: "${createCustomer.id}") { vaultedCards { id } } }` }),
+      { authorization: `Bearer ${merchant.apiKey}`, 'x-supervisor-token': elevated.elevateSupervisor.token },
+    );
+    expect(deep.status).toBe(400);
+    expect(deep.json.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(deep.json.errors[0].message).toMatch(/depth/i);
+    expect(deep.json.data).toBeUndefined();
+    // Had the supervised field run, it would have written an audit row.
+    expect(await t.orm.em.fork().count(AuditLog, { merchantId: merchant.id, action: 'supervisor.access' })).toBe(0);
+  });
+
+  it('rejects too many aliases before executing anything', async () => {
+    const merchant = await t.createMerchant();
+    const aliased = await rawPost(`${t.url}/graphql`, JSON.stringify({ query: '{ a: merchant { id } b: merchant { id } c: merchant { id } d: merchant { id } }' }), {
+      authorization: `Bearer ${merchant.apiKey}`,
+    });
+    expect(aliased.status).toBe(400);
+    expect(aliased.json.errors[0].message).toMatch(/aliases/i);
+  });
+});
+
+describe('production mode', () => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await startTestApi({ NODE_ENV: 'production' });
+  });
+  afterAll(() => t.close());
+
+  it('turns introspection and the IDE off', async () => {
+    const merchant = await t.createMerchant();
+    const introspection = await rawPost(`${t.url}/graphql`, JSON.stringify({ query: '{ __schema { types { name } } }' }), { authorization: `Bearer ${merchant.apiKey}` });
+    expect(introspection.status).toBe(400);
+    expect(introspection.json.errors[0].message).toMatch(/introspection/i);
+
+    const checkoutIntrospection = await rawPost(`${t.url}/checkout/graphql`, JSON.stringify({ query: '{ __schema { types { name } } }' }));
+    expect(checkoutIntrospection.status).toBe(400);
+
+    const ide = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await ide.text()).not.toContain('graphiql');
+  });
+
+  it('still answers ordinary queries', async () => {
+    const merchant = await t.createMerchant('Prod Merchant');
+    await expect(merchant.client().request('{ merchant { name } }')).resolves.toEqual({ merchant: { name: 'Prod Merchant' } });
+  });
+});

@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface ChildApi {
+  url: string;
+  pid: number;
+  /** Resolves when the process is gone, with how it ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (a clean shutdown), then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A port outside the ephemeral range, free now: the API of a test keeps it across restarts, so
+ * that clients made before a crash still reach the API started after it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = randomInt(20_000, 30_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+/**
+ * The real API process (`node apps/api/dist/main.js`, run `npm run build` first) on Node 24, as
+ * production runs it. Its output lines go to `logs`; it is ready when it prints its banner.
+ */
+export async function startChildApi(env: Record<string, string>, logs: string[]): Promise<ChildApi> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'apps/api/dist/main.js')], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'test', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'error', RUN_JOBS: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise<string>((resolve, reject) => {
+    const collect = (stream: NodeJS.ReadableStream) => {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) {
+          logs.push(line);
+          const banner = /GraphQL \(merchant\):\s+(http:\/\/\S+)\/graphql/.exec(line);
+          if (banner) resolve(banner[1]);
+        }
+      });
+    };
+    collect(child.stdout!);
+    collect(child.stderr!);
+    void exited.then(({ code, signal }) => reject(new Error(`the API exited before it was ready (code ${code}, signal ${signal}):\n${logs.slice(-20).join('\n')}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timeout);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const checkoutEntry = path.join(root, 'apps/checkout/build/index.js');
+
+/** A port nothing listens on right now (the OS picks it), for a server that must be named before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningCheckout {
+  url: string;
+  /** Everything the process printed, for a failing test's message. */
+  output(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The built checkout (adapter-node) as its own process, configured as in production: its public
+ * URL as ORIGIN, the API's address as KOMETPAY_API_URL. Needs `npm run build -w @kometpay/checkout`.
+ */
+export async function startCheckout({ port, apiUrl }: { port: number; apiUrl: string }): Promise<RunningCheckout> {
+  if (!existsSync(checkoutEntry)) throw new Error(`${checkoutEntry} is missing: run \`npm run build -w @kometpay/checkout\` first`);
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, [checkoutEntry], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, KOMETPAY_API_URL: apiUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the checkout exited (${child.exitCode}):\n${output}`);
+    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (healthy) break;
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the checkout did not answer on ${url} within 15 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    url,
+    output: () => output,
+    async close() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
