@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { startApiProcess, freePort } from '../lib/api-process.mjs';
+import { startBaseline } from '../lib/baseline-process.mjs';
+import { runLoad } from '../lib/load.mjs';
+import { createBenchDatabase, dropBenchDatabase, root, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
+
+const TOKENS = 10_000;
+const QUERY = `query ($token: String!) { paymentLink(token: $token) {
+  status merchantName invoiceNumber currency dueDate
+  lines { description quantity unitAmount amount { amount formatted } }
+  total { amount formatted } amountPaid { amount formatted } amountDue { amount formatted } } }`;
+
+/** S1: the checkout's paymentLink(token) over 10,000 tokens (+5% unknown), 50 connections. */
+export async function run({ adminUrl, progress, seconds }) {
+  const name = 'kometpay_bench_s1';
+  const url = await createBenchDatabase(adminUrl, name);
+  progress('S1: seeding 10,000 invoices with links');
+  await withClient(url, async (client) => {
+    const { merchantId, customerId } = await seedMerchant(client);
+    await seedInvoicesWithLinks(client, { merchantId, customerId, count: TOKENS, tokenPrefix: 'bench-link-', numberPrefix: 'S1-' });
+  });
+  const bodies = [];
+  for (let i = 1; i <= TOKENS; i++) {
+    bodies.push(JSON.stringify({ query: QUERY, variables: { token: `bench-link-${i}` } }));
+    if (i % 20 === 0) bodies.push(JSON.stringify({ query: QUERY, variables: { token: `unknown-${i}` } }));
+  }
+  const load = { mode: 'autocannon', connections: 50, duration: seconds, bodies };
+
+  progress(`S1: baseline (bare node http + pg), ${seconds}s`);
+  const basePort = freePort();
+  const baseline = await startBaseline(path.join(root, 'bench/baselines/payment-link-server.mjs'), [url, String(basePort)]);
+  await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/`, duration: 2 }); // warm-up
+  const base = await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/` });
+  await baseline.stop();
+
+  progress(`S1: KometPay API, ${seconds}s`);
+  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  await runLoad({ ...load, url: `${api.url}/checkout/graphql`, duration: 2 });
+  const ours = await runLoad({ ...load, url: `${api.url}/checkout/graphql` });
+  await api.stop();
+  await dropBenchDatabase(adminUrl, name);
+
+  const ratio = ours.throughput / base.throughput;
+  return {
+    id: 'S1',
+    workload: 'checkout paymentLink(token), 10,000 tokens + 5% unknown, 50 connections',
+    ours: `${ours.throughput.toFixed(0)} req/s, p99 ${ours.p99} ms, ${ours.errors} errors`,
+    baseline: `${base.throughput.toFixed(0)} req/s, p99 ${base.p99} ms`,
+    ratio: `${ratio.toFixed(2)}x throughput`,
+    target: 'throughput >= 0.5x; p99 <= 25 ms',
+    met: ratio >= 0.5 && ours.p99 <= 25 && ours.errors === 0,
+    raw: { ours, baseline: base },
+  };
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { payAll } from '../baselines/pay-with-link-sql.mjs';
+import { freePort, startApiProcess } from '../lib/api-process.mjs';
+import { runLoad } from '../lib/load.mjs';
+import { createBenchDatabase, dropBenchDatabase, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
+
+const PAYMENTS = 3_000;
+const PAY = `mutation ($token: String!, $key: String!) { payWithLink(token: $token, paymentMethodToken: "pm_card_visa", idempotencyKey: $key) { status receipt { authorizationCode } } }`;
+
+/** S2: payWithLink on distinct invoices, sandbox processor at 0 ms, 50 connections. */
+export async function run({ adminUrl, progress }) {
+  const name = 'kometpay_bench_s2';
+  const url = await createBenchDatabase(adminUrl, name);
+  progress(`S2: seeding ${2 * PAYMENTS} invoices with links`);
+  const { merchantId } = await withClient(url, async (client) => {
+    const merchant = await seedMerchant(client);
+    await seedInvoicesWithLinks(client, { ...merchant, count: PAYMENTS, tokenPrefix: 'api-pay-', numberPrefix: 'S2A-' });
+    await seedInvoicesWithLinks(client, { ...merchant, count: PAYMENTS, tokenPrefix: 'base-pay-', numberPrefix: 'S2B-' });
+    return merchant;
+  });
+
+  progress(`S2: baseline (one pg transaction per payment), ${PAYMENTS} payments`);
+  const base = await payAll({ databaseUrl: url, merchantId, tokens: Array.from({ length: PAYMENTS }, (_, i) => `base-pay-${i + 1}`), concurrency: 50 });
+
+  progress(`S2: KometPay payWithLink, ${PAYMENTS} payments`);
+  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  const bodies = Array.from({ length: PAYMENTS }, (_, i) => JSON.stringify({ query: PAY, variables: { token: `api-pay-${i + 1}`, key: randomUUID() } }));
+  const ours = await runLoad({ mode: 'autocannon', url: `${api.url}/checkout/graphql`, connections: 50, amount: PAYMENTS, bodies });
+  await api.stop();
+
+  const integrity = await withClient(url, async (client) => {
+    const { rows: [row] } = await client.query(`
+      select (select count(*) from "transaction" t join invoice i on i.id in (select invoice_id from transaction_allocation a where a.transaction_id = t.id)
+                where t.status = 'SUCCEEDED' and i.number like 'S2A-%')::int as succeeded,
+             (select count(*) from sandbox_payment where id not like 'pi_base_%')::int as charges,
+             (select count(*) from (select a.invoice_id from transaction_allocation a join "transaction" t on t.id = a.transaction_id
+                where t.status = 'SUCCEEDED' group by a.invoice_id having count(*) > 1) d)::int as double_charged`);
+    return row;
+  });
+  await dropBenchDatabase(adminUrl, name);
+
+  const throughput = ours.requests / ours.durationSeconds;
+  const ratio = throughput / base.throughput;
+  return {
+    id: 'S2',
+    workload: `payWithLink, ${PAYMENTS} distinct invoices, sandbox at 0 ms, 50 connections`,
+    ours: `${throughput.toFixed(0)} payments/s, p99 ${ours.p99} ms; ${integrity.succeeded} succeeded, ${integrity.charges} processor charges, ${integrity.double_charged} double charges`,
+    baseline: `${base.throughput.toFixed(0)} payments/s, p99 ${base.p99.toFixed(0)} ms`,
+    ratio: `${ratio.toFixed(2)}x throughput`,
+    target: '>= 0.5x; zero double charges',
+    met: ratio >= 0.5 && integrity.double_charged === 0 && integrity.succeeded === integrity.charges && integrity.succeeded === PAYMENTS,
+    raw: { ours, baseline: base, integrity },
+  };
+}
