@@ -27,12 +27,21 @@ beforeAll(async () => {
   merchant = await t.createMerchant('Stripe Mode Merchant');
   customerId = (await merchant.client().request<Json>(`mutation { createCustomer(input: { name: "Buyer", email: "buyer@example.com" }) { id } }`)).createCustomer.id;
 });
+const suiteMerchant = () => merchant;
+const suiteCustomer = () => customerId;
+
 afterAll(async () => {
   await t.close();
   await mock.close();
 });
 
-async function openInvoice(amount: string): Promise<string> {
+/** Whose invoices: the suite's merchant unless a test brings its own. */
+interface Seller {
+  merchant: TestMerchant;
+  customerId: string;
+}
+
+async function openInvoice(amount: string, { merchant, customerId }: Seller = { merchant: suiteMerchant(), customerId: suiteCustomer() }): Promise<string> {
   const { createInvoice } = await merchant.client().request<Json>(`mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { id } }`, {
     input: { customerId, number: `S-${randomUUID().slice(0, 8)}`, currency: 'USD', lines: [{ description: 'Lilies', quantity: 1, unitAmount: amount }] },
   });
@@ -40,7 +49,7 @@ async function openInvoice(amount: string): Promise<string> {
   return createInvoice.id;
 }
 
-const charge = (invoiceId: string, paymentMethodToken: string) =>
+const charge = (invoiceId: string, paymentMethodToken: string, { merchant, customerId }: Seller = { merchant: suiteMerchant(), customerId: suiteCustomer() }) =>
   merchant.client().request<Json>(
     `mutation ($input: ChargeInvoicesInput!, $key: String!) { chargeInvoices(input: $input, idempotencyKey: $key) { id status method authorizationCode fee { amount } } }`,
     { input: { customerId, invoiceIds: [invoiceId], paymentMethodToken }, key: randomUUID() },
@@ -50,6 +59,12 @@ function webhook(type: string, object: Json, options: { secret?: string; timesta
   const payload = JSON.stringify(stripeFixture('event', { id: options.id ?? `evt_${randomUUID().replaceAll('-', '')}`, type, data: { object } }));
   const signature = signer.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? WEBHOOK_SECRET, timestamp: options.timestamp });
   return fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+}
+
+async function newSeller(name: string): Promise<Seller> {
+  const own = await t.createMerchant(name);
+  const { createCustomer } = await own.client().request<Json>(`mutation { createCustomer(input: { name: "Wholesale Buyer", email: "buyer@wholesale.example" }) { id } }`);
+  return { merchant: own, customerId: createCustomer.id };
 }
 
 const paymentIntentOf = async (transactionId: string) => (await t.orm.em.fork().findOneOrFail(Transaction, { id: transactionId })).processorReference!;
@@ -96,6 +111,69 @@ describe('with PAYMENT_PROCESSOR=stripe (the SDK pointed at a local Stripe-shape
     expect((await webhook('charge.failed', chargeObject)).status).toBe(200);
     await eventually(async () => (await transactionStatus(tx.id)).status === 'RETURNED');
     expect(await transactionStatus(tx.id)).toMatchObject({ settlement: 'RETURNED', invoices: [{ status: 'OPEN' }] });
+  });
+
+  it('settles card payments and refunds from the payout that carried them, and unsettles them if the payout fails', async () => {
+    mock.payOut(); // what earlier tests left on the balance goes out first
+    const seller = await newSeller('Payout Merchant');
+    const today = new Date().toISOString().slice(0, 10);
+    const arrival = new Date(`${today}T00:00:00Z`);
+    arrival.setUTCDate(arrival.getUTCDate() + 2);
+    const arrivalDay = arrival.toISOString().slice(0, 10);
+    const { chargeInvoices: first } = await charge(await openInvoice('20000', seller), 'pm_card_visa', seller);
+    const { chargeInvoices: second } = await charge(await openInvoice('10000', seller), 'pm_card_visa_debit', seller);
+    const { refundTransaction: refund } = await seller.merchant.client().request<Json>(`mutation ($id: ID!, $key: String!) { refundTransaction(id: $id, idempotencyKey: $key) { id status } }`, { id: second.id, key: randomUUID() });
+    expect(refund.status).toBe('SUCCEEDED');
+    const report = async (to: string) =>
+      (
+        await seller.merchant.client().request<Json>(
+          `query ($from: Date!, $to: Date!) { settlementReport(from: $from, to: $to) { days { date totals { settled { amount } pending { amount } refunded { amount } fees { amount } count } } totals { settled { amount } pending { amount } fees { amount } net { amount } } } }`,
+          { from: today, to },
+        )
+      ).settlementReport;
+    const settlementOf = async (id: string) =>
+      (await seller.merchant.client().request<Json>(`query ($id: ID!) { transaction(id: $id) { settlement settledAt settlementReference fee { amount } } }`, { id })).transaction;
+    const settledEvents = async () =>
+      (await t.orm.em.fork().execute<{ type: string; aggregate_id: string }[]>(`select type, aggregate_id from outbox_event where type like 'transaction.settle%' order by position`))
+        .filter((row) => [first.id, second.id, refund.id].includes(row.aggregate_id));
+
+    // Paid by card, not yet paid out: PENDING, whatever the PaymentIntent says.
+    expect((await report(today)).totals).toMatchObject({ settled: { amount: '0' }, pending: { amount: '30000' } });
+
+    const payout = mock.payOut({ arrivalDate: arrival });
+    expect((await webhook('payout.paid', payout)).status).toBe(200);
+    await eventually(async () => (await settlementOf(refund.id)).settlement === 'SETTLED');
+    const stripeFee = (amount: number) => String(Math.round(amount * 0.029) + 30);
+    expect(await settlementOf(first.id)).toEqual({ settlement: 'SETTLED', settledAt: arrival.toISOString(), settlementReference: payout.id, fee: { amount: stripeFee(20000) } });
+    expect(await settlementOf(second.id)).toMatchObject({ settlement: 'SETTLED', settlementReference: payout.id });
+    const settled = await report(arrivalDay);
+    expect(settled.days).toEqual([
+      { date: arrivalDay, totals: { settled: { amount: '30000' }, pending: { amount: '0' }, refunded: { amount: '10000' }, fees: { amount: String(Number(stripeFee(20000)) + Number(stripeFee(10000))) }, count: 2 } },
+    ]);
+    expect((await settledEvents()).map((row) => row.type)).toEqual(['transaction.settled', 'transaction.settled', 'transaction.settled']);
+
+    // The same payout announced again (a new event id) changes nothing.
+    const listings = mock.requestsTo('GET', '/v1/balance_transactions').length;
+    expect((await webhook('payout.paid', payout)).status).toBe(200);
+    await t.jobsIdle();
+    expect(mock.requestsTo('GET', `/v1/payouts/${payout.id}`)).toHaveLength(2);
+    expect(mock.requestsTo('GET', '/v1/balance_transactions')).toHaveLength(listings + 1);
+    expect(await settledEvents()).toHaveLength(3);
+
+    // The bank sends the payout back: the money is on the Stripe balance again, not in the bank.
+    expect((await webhook('payout.failed', mock.failPayout(payout.id))).status).toBe(200);
+    await eventually(async () => (await settlementOf(first.id)).settlement === 'PENDING');
+    expect(await settlementOf(second.id)).toMatchObject({ settlement: 'PENDING', settledAt: null, settlementReference: payout.id });
+    expect((await report(arrivalDay)).totals).toMatchObject({ settled: { amount: '0' }, pending: { amount: '30000' } });
+    expect((await settledEvents()).filter((row) => row.type === 'transaction.settlement_reversed')).toHaveLength(3);
+
+    // Stripe sends the money again in a later payout, which names the failed one (not the payments);
+    // its webhook never comes: the periodic sweep finds it.
+    const retried = mock.payOut({ arrivalDate: arrival });
+    await t.orm.em.fork().execute(`select graphile_worker.add_job('reconcile-payouts', '{}'::json)`);
+    await eventually(async () => (await settlementOf(first.id)).settlementReference === retried.id);
+    expect(await settlementOf(refund.id)).toMatchObject({ settlement: 'SETTLED', settlementReference: retried.id });
+    expect((await report(arrivalDay)).totals).toMatchObject({ settled: { amount: '30000' }, pending: { amount: '0' } });
   });
 
   it('rejects a forged signature and an event older than five minutes, changing nothing', async () => {

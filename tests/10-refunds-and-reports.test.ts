@@ -23,7 +23,7 @@ const LOG = `query ($first: Int, $after: String, $filter: TransactionFilter) {
   } }`;
 const SETTLEMENT = `query ($from: Date!, $to: Date!) { settlementReport(from: $from, to: $to) {
   from to currency
-  days { date totals { settled { amount } pending { amount } failed { amount } refunded { amount } fees { amount } net { amount } count } transactions { id kind status settlement } }
+  days { date totals { settled { amount } pending { amount } failed { amount } refunded { amount } fees { amount } net { amount } count } transactions { id kind status settlement settlementReference } }
   totals { settled { amount } pending { amount } failed { amount } refunded { amount } fees { amount } net { amount } count } } }`;
 
 let t: TestApi;
@@ -245,7 +245,7 @@ describe('the transaction log', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('id,created_at,kind,status,channel,method,amount,currency,fee,authorization_code,customer,invoices,refund_of,settlement,requires_manual_reconciliation,reconciled_at,reconciled_by,failure_code');
+    expect(lines[0]).toBe('id,created_at,kind,status,channel,method,amount,currency,fee,authorization_code,customer,invoices,refund_of,settlement,requires_manual_reconciliation,reconciled_at,reconciled_by,failure_code,settled_at,settlement_reference');
     expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual([debit.id, declined.id]);
     expect(lines[1]).toContain(',200.00,USD,');
     expect(lines[2]).toContain('INSUFFICIENT_FUNDS');
@@ -278,7 +278,7 @@ describe('the settlement report', () => {
     // A day later the sandbox settles the card payment (next-day settlement).
     t.clock.advance(86_400_000 + 60_000);
     try {
-      await t.orm.em.fork().execute(`select graphile_worker.add_job('settle-card-payments', '{}'::json)`);
+      await t.orm.em.fork().execute(`select graphile_worker.add_job('reconcile-payouts', '{}'::json)`);
       const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
       const after = await eventually(async () => {
         const report = (await m.client.request<Json>(SETTLEMENT, { from: today, to: tomorrow })).settlementReport;
@@ -287,7 +287,10 @@ describe('the settlement report', () => {
       expect(after.days.map((d: Json) => d.date)).toEqual([today, tomorrow]);
       // The card payment and its refund both settle the next day.
       expect(after.days[1].totals).toMatchObject({ settled: { amount: '10000' }, pending: { amount: '0' }, refunded: { amount: '10000' }, fees: { amount: '320' }, count: 1 });
-      expect(after.days[1].transactions).toEqual(expect.arrayContaining([expect.objectContaining({ id: card1.id, kind: 'CHARGE', settlement: 'SETTLED' })]));
+      // Through the sandbox's daily payout, as Stripe mode through Stripe's payouts (tests/06).
+      const payout = `po_sbx_${today.replaceAll('-', '')}_usd`;
+      expect(after.days[1].transactions).toEqual(expect.arrayContaining([expect.objectContaining({ id: card1.id, kind: 'CHARGE', settlement: 'SETTLED', settlementReference: payout })]));
+      expect(after.days[1].transactions.filter((tx: Json) => tx.kind === 'REFUND')).toEqual([expect.objectContaining({ settlement: 'SETTLED', settlementReference: payout })]);
       expect(after.totals).toMatchObject({ settled: { amount: '50000' }, pending: { amount: '0' }, failed: { amount: '32000' }, refunded: { amount: '10000' }, fees: { amount: '640' }, count: 4 });
       expect(after.totals.net.amount).toBe(String(50000n - 10000n - 640n));
       const settlements = after.days.flatMap((d: Json) => d.transactions.map((tx: Json) => tx.settlement));

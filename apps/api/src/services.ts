@@ -23,6 +23,7 @@ import { PaymentService } from './modules/payment/payment.service.js';
 import { TerminalService } from './modules/terminal/terminal.service.js';
 import { RefundService } from './modules/refund/refund.service.js';
 import { ReportService } from './modules/report/report.service.js';
+import { SettlementService } from './modules/settlement/settlement.service.js';
 import { TransactionService } from './modules/transaction/transaction.service.js';
 import { VaultService } from './modules/vault/vault.service.js';
 
@@ -61,7 +62,8 @@ export function createServices(em: EntityManager, deps: AppDeps, meta: RequestMe
     payments: new PaymentService(em, deps.clock, deps.settings, deps.processor, invoices, idempotency),
     terminals: new TerminalService(em, deps.processor),
     refunds: new RefundService(em, deps.clock, deps.processor, invoices, idempotency),
-    reports: new ReportService(em, deps.clock),
+    reports: new ReportService(em),
+    settlements: new SettlementService(em, deps.clock, deps.processor),
     partners,
     partnerKeys: new PartnerApiKeyService(em, deps.clock),
     paymentEvents: new PaymentEventService(em, deps.outboxFeed, partners),

@@ -17,6 +17,7 @@ import { VaultedCard } from '../modules/vault/vaulted-card.entity.js';
 import { CardSetupLink } from '../modules/vault/card-setup-link.entity.js';
 import { CreditMemo } from '../modules/refund/credit-memo.entity.js';
 import { ProcessorEventRecord } from '../modules/payment/processor-event.entity.js';
+import { ProcessorPayoutRecord } from '../modules/settlement/processor-payout.entity.js';
 import { TerminalReader } from '../modules/terminal/terminal-reader.entity.js';
 import { SandboxPayment, SandboxPaymentMethod, SandboxReader, SandboxRefund } from '../processors/sandbox/sandbox.entities.js';
 
@@ -38,6 +39,7 @@ export const entities = [
   RateLimitRow,
   TerminalReader,
   ProcessorEventRecord,
+  ProcessorPayoutRecord,
   SandboxPaymentMethod,
   SandboxPayment,
   SandboxRefund,

@@ -87,3 +87,11 @@ export enum SettlementState {
   FAILED = 'FAILED',
   RETURNED = 'RETURNED',
 }
+
+export const settlementStateMachine = new StateMachine<SettlementState>('Settlement', {
+  PENDING: [SettlementState.SETTLED, SettlementState.FAILED, SettlementState.RETURNED],
+  // A payout that fails after it was paid puts its money back on the processor balance.
+  SETTLED: [SettlementState.PENDING, SettlementState.RETURNED],
+  FAILED: [],
+  RETURNED: [],
+});

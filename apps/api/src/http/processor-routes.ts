@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Settings } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
+import { enqueueJob } from '../jobs/queue.js';
 import { ProcessorEventRecord } from '../modules/payment/processor-event.entity.js';
 import type { PaymentService } from '../modules/payment/payment.service.js';
 import type { RefundService } from '../modules/refund/refund.service.js';
@@ -43,6 +44,10 @@ export function webhookRouter({ orm, logger, processor, payments, refunds }: Rou
         await payments().syncFromProcessor(event.objectReference);
       }
       if (event.type === 'refund.updated' && event.objectReference) await refunds().syncFromProcessor(event.objectReference);
+      // A payout can carry thousands of balance transactions: reconciled by a job, not in the request.
+      if (event.type === 'payout.updated' && event.objectReference) {
+        await enqueueJob(em, 'reconcile-payout', { payoutReference: event.objectReference }, { maxAttempts: 25 });
+      }
       res.json({ received: true });
     } catch (error) {
       // Forget the event so that the processor's retry is handled again.

@@ -79,7 +79,7 @@ export function reportRouter(servicesFor: ServicesFor): Router {
     res.setHeader('content-disposition', 'attachment; filename="transactions.csv"');
     const csv = stringify({
       header: true,
-      columns: ['id', 'created_at', 'kind', 'status', 'channel', 'method', 'amount', 'currency', 'fee', 'authorization_code', 'customer', 'invoices', 'refund_of', 'settlement', 'requires_manual_reconciliation', 'reconciled_at', 'reconciled_by', 'failure_code'],
+      columns: ['id', 'created_at', 'kind', 'status', 'channel', 'method', 'amount', 'currency', 'fee', 'authorization_code', 'customer', 'invoices', 'refund_of', 'settlement', 'requires_manual_reconciliation', 'reconciled_at', 'reconciled_by', 'failure_code', 'settled_at', 'settlement_reference'],
     });
     const writing = pipeline(csv, res);
     const rows = async function* () {
@@ -92,6 +92,7 @@ export function reportRouter(servicesFor: ServicesFor): Router {
           t.id, t.createdAt.toISOString(), t.kind, t.status, t.channel, t.method, decimal(t.amount, t.currency), t.currency, decimal(t.fee, t.currency),
           t.authorizationCode ?? '', t.customer?.name ?? '', t.allocations.getItems().map((a) => a.invoice.number).join(' '), t.refundOf?.id ?? '',
           t.settlement, String(t.requiresManualReconciliation), t.reconciledAt?.toISOString() ?? '', t.reconciledBy ?? '', t.failureCode ?? '',
+          t.settledAt?.toISOString() ?? '', t.settlementReference ?? '',
         ];
         if (!csv.write(row)) await once(csv, 'drain');
       }

@@ -73,6 +73,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     em: () => orm.em.fork(),
     // Like a webhook: the change is picked up by a job, retried until handled.
     notify: (paymentReference) => enqueueJob(orm.em.fork(), 'sync-payment', { paymentReference }, { maxAttempts: 25 }),
+    clock,
   });
   const deps: AppDeps = {
     settings,

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runMigrations } from 'graphile-worker';
 
-export type JobName = 'deliver-email' | 'expire-payment-links' | 'sandbox-advance-ach' | 'recover-payments' | 'sync-payment' | 'settle-card-payments';
+export type JobName = 'deliver-email' | 'expire-payment-links' | 'sandbox-advance-ach' | 'recover-payments' | 'sync-payment' | 'reconcile-payouts' | 'reconcile-payout';
 
 /** Installs (or upgrades) graphile-worker's own schema; idempotent, run at start. */
 export async function installJobQueue(databaseUrl: string): Promise<void> {

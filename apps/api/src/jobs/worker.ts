@@ -66,8 +66,12 @@ export async function startWorker(databaseUrl: string, orm: Orm, deps: AppDeps):
           recoverAfterSeconds: settings.paymentRecoveryAfterSeconds,
         });
       },
-      'settle-card-payments': async () => {
-        if (deps.processor instanceof SandboxProcessor) await services().reports.settleCardPayments();
+      'reconcile-payouts': async () => {
+        const outcomes = await services().settlements.reconcileRecentPayouts();
+        if (outcomes.length) logger.info({ payouts: outcomes }, 'payouts reconciled');
+      },
+      'reconcile-payout': async (payload) => {
+        await services().settlements.reconcilePayout((payload as { payoutReference: string }).payoutReference);
       },
       'sandbox-advance-ach': async (payload) => {
         if (deps.processor instanceof SandboxProcessor) await deps.processor.advanceAch((payload as { paymentId: string }).paymentId);
@@ -77,7 +81,7 @@ export async function startWorker(databaseUrl: string, orm: Orm, deps: AppDeps):
     crontab: [
       '* * * * * expire-payment-links ?jobKey=expire-payment-links&max=1',
       '* * * * * recover-payments ?jobKey=recover-payments&max=1',
-      '*/10 * * * * settle-card-payments ?jobKey=settle-card-payments&max=1',
+      '*/10 * * * * reconcile-payouts ?jobKey=reconcile-payouts&max=1',
     ].join('\n'),
   });
   return {

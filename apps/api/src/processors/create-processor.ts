@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Settings } from '../config.js';
+import type { Clock } from '../domain/clock.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { PaymentProcessor } from './processor.port.js';
 import { SandboxProcessor } from './sandbox/sandbox.processor.js';
@@ -9,6 +10,7 @@ export interface ProcessorWiring {
   em: () => EntityManager;
   /** Called when the sandbox changes a payment by itself (ACH settling, a card on the reader). */
   notify(paymentReference: string): Promise<void>;
+  clock: Clock;
 }
 
 /** The sandbox (the embedded default) or Stripe (when PAYMENT_PROCESSOR=stripe and its keys are set). */
@@ -31,5 +33,6 @@ export function createProcessor(settings: Settings, wiring: ProcessorWiring): Pa
     scheduleAchStep: (paymentId, runAt) => enqueueJob(wiring.em(), 'sandbox-advance-ach', { paymentId }, { runAt, maxAttempts: 10 }),
     achSettleAfterMs: settings.sandboxAchSettleSeconds * 1000,
     latencyMs: settings.sandboxLatencyMs,
+    now: () => wiring.clock.now(),
   });
 }

@@ -149,6 +149,32 @@ export interface TerminalPaymentRequest {
 }
 
 /**
+ * Money the processor sent to the bank account (Stripe: a payout). Until a payment's money is in a
+ * payout that arrived, the payment is not settled, whatever its status.
+ */
+export interface ProcessorPayout {
+  reference: string;
+  status: 'PAID' | 'PENDING' | 'IN_TRANSIT' | 'FAILED' | 'CANCELED';
+  amount: bigint;
+  currency: string;
+  /** When the bank received (or will receive) the money. */
+  arrivalDate: Date;
+  createdAt: Date;
+}
+
+/**
+ * One payment or refund whose money a payout moved, with the fee the processor actually took; or a
+ * failed payout whose money, back on the balance, this payout sends again.
+ */
+export interface PayoutEntry {
+  kind: 'payment' | 'refund' | 'failed_payout';
+  /** The payment's (pi_...), the refund's (re_...) or the failed payout's (po_...) reference. */
+  reference: string;
+  amount: bigint;
+  fee: bigint;
+}
+
+/**
  * A webhook, reduced to a hint: which object changed. Handlers re-read the object's state from the
  * processor (retrievePayment / retrieveRefund) rather than trusting the payload, so events can be
  * delivered late, twice or out of order.
@@ -160,8 +186,9 @@ export interface ProcessorEvent {
     | 'refund.updated'
     | 'charge.returned' // ACH return / dispute after success
     | 'reader.updated'
+    | 'payout.updated' // a payout was paid, failed or canceled
     | 'ignored';
-  /** The payment (pi_...), refund (re_...) or reader (tmr_...) the event is about. */
+  /** The payment (pi_...), refund (re_...), reader (tmr_...) or payout (po_...) the event is about. */
   objectReference: string | null;
   /** The processor's original event type, for logs. */
   processorType: string;
@@ -213,6 +240,11 @@ export interface PaymentProcessor {
   /** Card-present: registers a reader and drives a payment on it (server-driven). */
   registerReader(request: RegisterReaderRequest): Promise<ProcessorReader>;
   collectOnReader(request: TerminalPaymentRequest): Promise<ProcessorPayment>;
+
+  /** Settlement: the payouts created since a moment (any order), one payout, and what one payout carried. */
+  listPayouts(since: Date): AsyncIterable<ProcessorPayout>;
+  retrievePayout(reference: string): Promise<ProcessorPayout>;
+  listPayoutEntries(payoutReference: string): AsyncIterable<PayoutEntry>;
 
   /** Verifies the signature (5-minute tolerance) on the raw body and reduces the event to a hint. */
   parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): ProcessorEvent;

@@ -7,7 +7,7 @@ export class PaymentEventType {
   @Field({ description: 'Opaque. Pass it as `after` to resume right after this event.' })
   cursor!: string;
 
-  @Field({ description: 'What happened: transaction.created, transaction.processing, transaction.succeeded, transaction.failed, transaction.returned, transaction.refunded, …' })
+  @Field({ description: 'What happened: transaction.created, transaction.processing, transaction.succeeded, transaction.failed, transaction.returned, transaction.refunded, transaction.settled, transaction.settlement_reversed, …' })
   type!: string;
 
   @Field(() => Date)

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../domain/clock.js';
 import { badInput } from '../../domain/errors.js';
 import { assertCurrency } from '../../domain/money.js';
 import {
@@ -104,10 +103,7 @@ function logConditions(merchantId: string, filter: TransactionLogFilter): { sql:
  * (created_at, id) over the (merchant_id, created_at, id) index, so page 1,000 costs what page 1 does.
  */
 export class ReportService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly em: EntityManager) {}
 
   async transactionPage(actor: MerchantActor, filter: TransactionLogFilter, first: number, after?: Keyset): Promise<{ rows: Transaction[]; hasNextPage: boolean }> {
     const ids = await this.pageIds(actor.merchantId, filter, first + 1, after);
@@ -191,21 +187,6 @@ export class ReportService {
       day.transactionIds.push(row.id);
     }
     return { from, to, currency, days: [...days.values()], totals: grand };
-  }
-
-  /**
-   * The sandbox's settlement: card payments (and refunds) settle the next day, as with Stripe's
-   * standard payout schedule. ACH settles when the sandbox's bank step says so.
-   */
-  async settleCardPayments(): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - 86_400_000);
-    const settled = await this.em.execute<{ id: string }[]>(
-      `update "transaction" set settlement = 'SETTLED', settled_at = created_at + interval '1 day', updated_at = ?
-       where status = 'SUCCEEDED' and settlement = 'PENDING' and method <> 'ACH' and channel <> 'OFFLINE' and created_at <= ?
-       returning id`,
-      [this.clock.now(), cutoff],
-    );
-    return settled.length;
   }
 
   private async pageIds(merchantId: string, filter: TransactionLogFilter, limit: number, after?: Keyset, em = this.em): Promise<string[]> {

@@ -37,6 +37,7 @@ export class Transaction {
     | 'reconciledAt'
     | 'reconciledBy'
     | 'settledAt'
+    | 'settlementReference'
     | 'description'
     | 'cardBrand'
     | 'cardLast4'
@@ -141,6 +142,11 @@ export class Transaction {
 
   @Property({ type: 'datetime', nullable: true })
   settledAt?: Date | null;
+
+  /** The processor payout that last carried the money to the bank (Stripe: po_...), failed or not. */
+  @Property({ type: 'text', nullable: true })
+  @Index()
+  settlementReference?: string | null;
 
   @OneToMany(() => TransactionAllocation, (allocation) => allocation.transaction)
   allocations = new Collection<TransactionAllocation>(this);

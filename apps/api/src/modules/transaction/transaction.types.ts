@@ -38,6 +38,12 @@ export class TransactionType {
   @Field(() => SettlementState)
   settlement!: SettlementState;
 
+  @Field(() => Date, { nullable: true, description: 'When the money reached the bank: the arrival of the payout that carried it (ACH: its settlement).' })
+  settledAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The processor payout that last carried the money (Stripe: po_...; sandbox: po_sbx_...); still named while PENDING after that payout failed.' })
+  settlementReference!: string | null;
+
   @Field()
   requiresManualReconciliation!: boolean;
 
@@ -71,6 +77,8 @@ export class TransactionType {
       fee: transaction.fee === null || transaction.fee === undefined ? null : MoneyType.of(transaction.fee, transaction.currency),
       authorizationCode: transaction.authorizationCode ?? null,
       settlement: transaction.settlement,
+      settledAt: transaction.settledAt ?? null,
+      settlementReference: transaction.settlementReference ?? null,
       requiresManualReconciliation: transaction.requiresManualReconciliation,
       reconciledAt: transaction.reconciledAt ?? null,
       reconciledBy: transaction.reconciledBy ?? null,

@@ -6,9 +6,11 @@ import {
   type CreatePaymentRequest,
   type PaymentMethodDetails,
   type PaymentProcessor,
+  type PayoutEntry,
   type ProcessorEvent,
   type ProcessorPayment,
   type ProcessorPaymentStatus,
+  type ProcessorPayout,
   type ProcessorReader,
   type ProcessorRefund,
   type RefundRequest,
@@ -30,7 +32,22 @@ export interface SandboxOptions {
   achSettleAfterMs: number;
   /** Simulated network time per call (benchmarks use 0). */
   latencyMs: number;
+  /** The app's clock: a day's payout is paid once this passes the next midnight (UTC). */
+  now: () => Date;
 }
+
+const DAY_MS = 86_400_000;
+/** `po_sbx_20261122_usd`: the sandbox pays out each UTC day's card payments, net of its refunds, per currency. */
+const PAYOUT_REFERENCE = /^po_sbx_(\d{4})(\d{2})(\d{2})_([a-z]{3})$/;
+
+/** The money of a sandbox payout: that day's succeeded card payments (ACH settles by its bank step) and refunds. */
+const PAYOUT_ENTRIES_SQL = `
+  select 'payment' as kind, p.id as reference, p.amount::text as amount, p.created_at, p.currency
+  from sandbox_payment p
+  where p.status = 'succeeded'
+    and not exists (select 1 from sandbox_payment_method m where m.id = p.payment_method and m.type = 'us_bank_account')
+  union all
+  select 'refund', r.id, r.amount::text, r.created_at, r.currency from sandbox_refund r where r.status = 'succeeded'`;
 
 const newId = (prefix: string) => `${prefix}_sbx_${randomBytes(12).toString('base64url')}`;
 const authorizationCode = () => randomBytes(4).toString('hex').slice(0, 6).toUpperCase();
@@ -191,6 +208,53 @@ export class SandboxProcessor implements PaymentProcessor {
     return this.toPayment(await this.insertOnce(payment, request.idempotencyKey, requestHash), null);
   }
 
+  async *listPayouts(since: Date): AsyncIterable<ProcessorPayout> {
+    await this.network();
+    const today = startOfUtcDay(this.options.now());
+    const days = await this.options.em().execute<{ day: Date; currency: string; amount: string }[]>(
+      `select date_trunc('day', e.created_at at time zone 'UTC') at time zone 'UTC' as day, lower(e.currency) as currency,
+              sum(case when e.kind = 'payment' then e.amount::bigint else -e.amount::bigint end)::text as amount
+       from (${PAYOUT_ENTRIES_SQL}) e
+       where e.created_at >= ? and e.created_at < ?
+       group by 1, 2 order by 1, 2`,
+      [startOfUtcDay(since), today],
+    );
+    for (const { day, currency, amount } of days) {
+      yield this.payout(new Date(day), currency, BigInt(amount));
+    }
+  }
+
+  async retrievePayout(reference: string): Promise<ProcessorPayout> {
+    await this.network();
+    const { day, currency } = parsePayoutReference(reference);
+    let amount = 0n;
+    for await (const entry of this.listPayoutEntries(reference)) amount += entry.kind === 'payment' ? entry.amount : -entry.amount;
+    return this.payout(day, currency, amount);
+  }
+
+  async *listPayoutEntries(payoutReference: string): AsyncIterable<PayoutEntry> {
+    const { day, currency } = parsePayoutReference(payoutReference);
+    const rows = await this.options.em().execute<{ kind: 'payment' | 'refund'; reference: string; amount: string }[]>(
+      `select e.kind, e.reference, e.amount from (${PAYOUT_ENTRIES_SQL}) e
+       where e.created_at >= ? and e.created_at < ? and lower(e.currency) = ? order by e.created_at, e.reference`,
+      [day, new Date(day.getTime() + DAY_MS), currency],
+    );
+    // The sandbox reports no fee of its own: the app keeps the one it worked out.
+    for (const row of rows) yield { kind: row.kind, reference: row.reference, amount: BigInt(row.amount), fee: 0n };
+  }
+
+  private payout(day: Date, currency: string, amount: bigint): ProcessorPayout {
+    const arrivalDate = new Date(day.getTime() + DAY_MS);
+    return {
+      reference: `po_sbx_${day.toISOString().slice(0, 10).replaceAll('-', '')}_${currency}`,
+      status: arrivalDate <= this.options.now() ? 'PAID' : 'IN_TRANSIT',
+      amount,
+      currency: currency.toUpperCase(),
+      arrivalDate,
+      createdAt: arrivalDate,
+    };
+  }
+
   parseWebhook(): ProcessorEvent {
     throw new WebhookSignatureError('The sandbox processor sends no webhooks; it notifies the app directly');
   }
@@ -312,4 +376,14 @@ export class SandboxProcessor implements PaymentProcessor {
   private async network(): Promise<void> {
     if (this.options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
   }
+}
+
+function startOfUtcDay(moment: Date): Date {
+  return new Date(Math.floor(moment.getTime() / DAY_MS) * DAY_MS);
+}
+
+function parsePayoutReference(reference: string): { day: Date; currency: string } {
+  const match = PAYOUT_REFERENCE.exec(reference);
+  if (!match) throw new ProcessorError('INVALID_REQUEST', `No such payout: ${reference}`, false);
+  return { day: new Date(`${match[1]}-${match[2]}-${match[3]}T00:00:00Z`), currency: match[4] };
 }

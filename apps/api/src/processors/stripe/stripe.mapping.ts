@@ -7,11 +7,13 @@ import {
   ProcessorError,
   type CardFunding,
   type PaymentMethodDetails,
+  type PayoutEntry,
   type ProcessorErrorCode,
   type ProcessorEvent,
   type ProcessorFailure,
   type ProcessorPayment,
   type ProcessorPaymentStatus,
+  type ProcessorPayout,
   type ProcessorReader,
   type ProcessorRefund,
   type ProcessorRefundStatus,
@@ -230,6 +232,52 @@ export function toRefund(refund: Stripe.Refund): ProcessorRefund {
   };
 }
 
+// --- payouts ---
+
+const PAYOUT_STATUSES: Record<string, ProcessorPayout['status']> = {
+  paid: 'PAID',
+  pending: 'PENDING',
+  in_transit: 'IN_TRANSIT',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+
+export function toPayout(payout: Stripe.Payout): ProcessorPayout {
+  const status = PAYOUT_STATUSES[payout.status];
+  if (!status) throw new ProcessorError('PROCESSING_ERROR', `Unexpected payout ${payout.id} (status ${payout.status})`, false);
+  return {
+    reference: payout.id,
+    status,
+    amount: BigInt(payout.amount),
+    currency: payout.currency.toUpperCase(),
+    arrivalDate: new Date(payout.arrival_date * 1000),
+    createdAt: new Date(payout.created * 1000),
+  };
+}
+
+/**
+ * A balance transaction of a payout, as the payment or refund it settles: a card charge is type
+ * `charge` (its source the charge, which names the PaymentIntent), a bank debit `payment`, a refund
+ * `refund` or `payment_refund`. When a payout fails its transactions stay with it and Stripe credits
+ * the balance with one `payout_failure` (source: the failed payout), which the next payout carries.
+ * Fees, adjustments and the payout's own line are not ours: null.
+ */
+export function toPayoutEntry(transaction: Stripe.BalanceTransaction): PayoutEntry | null {
+  const source = transaction.source;
+  if (!source || typeof source === 'string') return null;
+  const amount = BigInt(Math.abs(transaction.amount));
+  const fee = BigInt(transaction.fee);
+  if ((transaction.type === 'charge' || transaction.type === 'payment') && source.object === 'charge') {
+    const reference = idOf(source.payment_intent);
+    return reference ? { kind: 'payment', reference, amount, fee } : null;
+  }
+  if ((transaction.type === 'refund' || transaction.type === 'payment_refund') && source.object === 'refund') {
+    return { kind: 'refund', reference: source.id, amount, fee };
+  }
+  if (transaction.type === 'payout_failure' && source.object === 'payout') return { kind: 'failed_payout', reference: source.id, amount, fee };
+  return null;
+}
+
 // --- terminal ---
 
 export function toReader(reader: Stripe.Terminal.Reader): ProcessorReader {
@@ -319,6 +367,10 @@ export function eventHint(event: Stripe.Event): EventHint {
       return event.data.object.payment_method_details?.type === 'us_bank_account'
         ? { type: 'charge.returned', objectReference: idOf(event.data.object.payment_intent) }
         : IGNORED;
+    case 'payout.paid':
+    case 'payout.failed':
+    case 'payout.canceled':
+      return { type: 'payout.updated', objectReference: event.data.object.id };
     case 'terminal.reader.action_succeeded':
     case 'terminal.reader.action_failed':
       return { type: 'reader.updated', objectReference: event.data.object.id };

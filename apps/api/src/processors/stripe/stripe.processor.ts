@@ -10,8 +10,10 @@ import {
   type CreatePaymentRequest,
   type PaymentMethodDetails,
   type PaymentProcessor,
+  type PayoutEntry,
   type ProcessorEvent,
   type ProcessorPayment,
+  type ProcessorPayout,
   type ProcessorReader,
   type ProcessorRefund,
   type RefundRequest,
@@ -25,6 +27,8 @@ import {
   expanded,
   supportedPaymentMethod,
   toPayment,
+  toPayout,
+  toPayoutEntry,
   toProcessorError,
   toReader,
   toRefund,
@@ -203,6 +207,32 @@ export class StripeProcessor implements PaymentProcessor {
       ),
     );
     return toPayment(intent);
+  }
+
+  async *listPayouts(since: Date): AsyncIterable<ProcessorPayout> {
+    const payouts = this.stripe.payouts.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 });
+    try {
+      for await (const payout of payouts) yield toPayout(payout);
+    } catch (error) {
+      throw toProcessorError(error);
+    }
+  }
+
+  async retrievePayout(reference: string): Promise<ProcessorPayout> {
+    return toPayout(await callStripe(() => this.stripe.payouts.retrieve(reference)));
+  }
+
+  /** The balance transactions of an automatic payout, with their sources to name our payments and refunds. */
+  async *listPayoutEntries(payoutReference: string): AsyncIterable<PayoutEntry> {
+    const transactions = this.stripe.balanceTransactions.list({ payout: payoutReference, expand: ['data.source'], limit: 100 });
+    try {
+      for await (const transaction of transactions) {
+        const entry = toPayoutEntry(transaction);
+        if (entry) yield entry;
+      }
+    } catch (error) {
+      throw toProcessorError(error);
+    }
   }
 
   parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): ProcessorEvent {

@@ -148,6 +148,8 @@ export class StripeMock {
   /** POSTs are answered this long after Stripe acted on them: a reply slower than the client's timeout. */
   lateReplyMs = 0;
   private readonly objects = new Map<string, Json>();
+  /** Balance transaction id -> the payout that carried it. */
+  private readonly paidOut = new Map<string, string>();
   private readonly idempotentReplies = new Map<string, { fingerprint: string; reply: Reply }>();
   private readonly server = createServer((request, response) => void this.handle(request, response));
 
@@ -159,6 +161,9 @@ export class StripeMock {
     { method: 'POST', path: /^\/v1\/refunds$/, handle: (params) => this.createRefund(params) },
     { method: 'GET', path: /^\/v1\/refunds\/([^/]+)$/, handle: (_, id) => this.existing(id, 'refund') },
     { method: 'POST', path: /^\/v1\/customers$/, handle: (params) => this.createCustomer(params) },
+    { method: 'GET', path: /^\/v1\/payouts$/, handle: (params) => this.listPayouts(params) },
+    { method: 'GET', path: /^\/v1\/payouts\/([^/]+)$/, handle: (_, id) => this.existing(id, 'payout') },
+    { method: 'GET', path: /^\/v1\/balance_transactions$/, handle: (params) => this.listBalanceTransactions(params) },
     { method: 'POST', path: /^\/v1\/setup_intents$/, handle: (params) => this.createSetupIntent(params) },
     { method: 'POST', path: /^\/v1\/terminal\/readers$/, handle: (params) => this.createReader(params) },
     {
@@ -253,6 +258,10 @@ export class StripeMock {
 
   /** Replaces ids by the objects they name along each `a.b.c` path, like Stripe's `expand[]`. */
   private expand(object: Json, paths: string[]): Json {
+    if (object.object === 'list') {
+      const itemPaths = paths.filter((path) => path.startsWith('data.')).map((path) => path.slice('data.'.length));
+      return { ...object, data: object.data.map((item: Json) => this.expand(item, itemPaths)) };
+    }
     const result = structuredClone(object);
     for (const path of paths) {
       let node: Json | undefined = result;
@@ -456,9 +465,28 @@ export class StripeMock {
     }
     Object.assign(charge, { amount_refunded: charge.amount_refunded + amount, refunded: amount === refundable });
     const bankDebit = charge.payment_method_details.type === 'us_bank_account';
+    const refundId = newId('re');
+    const transaction = bankDebit
+      ? null
+      : this.store(
+          stripeFixture('balance_transaction', {
+            id: newId('txn'),
+            amount: -amount,
+            created: now(),
+            currency: charge.currency,
+            description: null,
+            fee: 0,
+            fee_details: [],
+            net: -amount,
+            reporting_category: 'refund',
+            source: refundId,
+            type: 'refund',
+          }),
+        );
     return this.store(
       stripeFixture('refund', {
-        id: newId('re'),
+        id: refundId,
+        balance_transaction: transaction?.id ?? null,
         amount,
         charge: charge.id,
         created: now(),
@@ -472,6 +500,107 @@ export class StripeMock {
         status: bankDebit ? 'pending' : 'succeeded',
       }),
     );
+  }
+
+  // --- payouts (the fixtures hold no payout: its fields follow Stripe's API reference) ---
+
+  /**
+   * Stripe's automatic payout, as a test helper: every balance transaction not yet paid out goes into
+   * one payout (with the payout's own line), which arrives at `arrivalDate`.
+   */
+  payOut(options: { arrivalDate?: Date; status?: 'paid' | 'in_transit' } = {}): Json {
+    const id = newId('po');
+    const entries = [...this.objects.values()].filter((object) => object.object === 'balance_transaction' && object.type !== 'payout' && !this.paidOut.has(object.id));
+    const net = entries.reduce((sum, entry) => sum + entry.net, 0);
+    const currency = entries[0]?.currency ?? 'usd';
+    const arrival = Math.floor((options.arrivalDate?.getTime() ?? Date.now()) / 1000);
+    for (const entry of entries) this.paidOut.set(entry.id, id);
+    const own = this.store(
+      stripeFixture('balance_transaction', {
+        id: newId('txn'),
+        amount: -net,
+        available_on: arrival,
+        created: now(),
+        currency,
+        description: 'STRIPE PAYOUT',
+        fee: 0,
+        fee_details: [],
+        net: -net,
+        reporting_category: 'payout',
+        source: id,
+        status: 'available',
+        type: 'payout',
+      }),
+    );
+    this.paidOut.set(own.id, id);
+    return this.store({
+      id,
+      object: 'payout',
+      amount: net,
+      arrival_date: arrival,
+      automatic: true,
+      balance_transaction: own.id,
+      created: now(),
+      currency,
+      description: 'STRIPE PAYOUT',
+      destination: 'ba_1PgafuB7WZ01zgkWfQv1Cl9E',
+      failure_balance_transaction: null,
+      failure_code: null,
+      failure_message: null,
+      livemode: false,
+      metadata: {},
+      method: 'standard',
+      reconciliation_status: 'completed',
+      source_type: 'card',
+      statement_descriptor: null,
+      status: options.status ?? 'paid',
+      type: 'bank_account',
+    });
+  }
+
+  /**
+   * The bank sends a payout back. As at Stripe, its balance transactions stay with it; one
+   * `payout_failure` transaction puts the money back on the balance, for the next payout.
+   */
+  failPayout(id: string): Json {
+    const payout = this.existing(id, 'payout');
+    const failure = this.store(
+      stripeFixture('balance_transaction', {
+        id: newId('txn'),
+        amount: payout.amount,
+        created: now(),
+        currency: payout.currency,
+        description: 'STRIPE PAYOUT FAILURE',
+        fee: 0,
+        fee_details: [],
+        net: payout.amount,
+        reporting_category: 'payout_reversal',
+        source: payout.id,
+        status: 'available',
+        type: 'payout_failure',
+      }),
+    );
+    return Object.assign(payout, { status: 'failed', failure_code: 'account_closed', failure_balance_transaction: failure.id });
+  }
+
+  private listPayouts(params: Json): Json {
+    const since = Number(params.created?.gte ?? 0);
+    const payouts = this.objectsOf('payout').filter((payout) => payout.created >= since).sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
+    return this.page('/v1/payouts', payouts, params);
+  }
+
+  private listBalanceTransactions(params: Json): Json {
+    if (params.payout) this.existing(params.payout, 'payout', 'payout');
+    const transactions = this.objectsOf('balance_transaction').filter((entry) => !params.payout || this.paidOut.get(entry.id) === params.payout);
+    return this.page('/v1/balance_transactions', transactions, params);
+  }
+
+  /** A list page, cursor-paginated by `starting_after` and `limit` as Stripe's are. */
+  private page(url: string, items: Json[], params: Json): Json {
+    const limit = Number(params.limit ?? 10);
+    const start = params.starting_after ? items.findIndex((item) => item.id === params.starting_after) + 1 : 0;
+    const data = items.slice(start, start + limit);
+    return { object: 'list', data, has_more: start + limit < items.length, url };
   }
 
   // --- vault ---

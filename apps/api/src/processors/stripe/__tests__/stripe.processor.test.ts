@@ -430,6 +430,61 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
     });
   });
 
+  describe('payouts', () => {
+    it('lists a payout with every payment and refund it carried, across pages, with Stripe\'s fees', async () => {
+      const since = new Date(Date.now() - 1000);
+      mock.payOut(); // whatever earlier tests left on the balance
+      const payments = [];
+      for (let i = 0; i < 120; i++) payments.push(await processor.createPayment(paymentRequest({ amount: BigInt(1000 + i) })));
+      const refund = await processor.refund({ idempotencyKey: key(), paymentReference: payments[0].reference, amount: 400n, metadata: {} });
+      const bankDebit = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_usBankAccount_success', mandate: achMandate }));
+      const arrival = new Date('2026-11-24T00:00:00Z');
+      const payout = mock.payOut({ arrivalDate: arrival });
+
+      const listed = [];
+      for await (const p of processor.listPayouts(since)) listed.push(p);
+      expect(listed.find((p) => p.reference === payout.id)).toEqual({
+        reference: payout.id,
+        status: 'PAID',
+        amount: BigInt(payout.amount),
+        currency: 'USD',
+        arrivalDate: arrival,
+        createdAt: new Date(payout.created * 1000),
+      });
+      expect(await processor.retrievePayout(payout.id)).toMatchObject({ reference: payout.id, status: 'PAID', arrivalDate: arrival });
+
+      const entries = [];
+      for await (const entry of processor.listPayoutEntries(payout.id)) entries.push(entry);
+      const fee = (amount: number) => BigInt(Math.round(amount * 0.029) + 30);
+      expect(entries).toHaveLength(121); // the payout's own line is not a payment; the pending bank debit has no money yet
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          { kind: 'payment', reference: payments[0].reference, amount: 1000n, fee: fee(1000) },
+          { kind: 'payment', reference: payments[119].reference, amount: 1119n, fee: fee(1119) },
+          { kind: 'refund', reference: refund.reference, amount: 400n, fee: 0n },
+        ]),
+      );
+      expect(entries.some((entry) => entry.reference === bankDebit.reference)).toBe(false);
+      const pages = mock.requestsTo('GET', '/v1/balance_transactions');
+      expect(pages.length).toBeGreaterThanOrEqual(2);
+      expect(pages[0].params).toMatchObject({ payout: payout.id, limit: '100', expand: ['data.source'] });
+      expect(pages[1].params.starting_after).toEqual(expect.stringMatching(/^txn_/));
+    });
+
+    it('reports a failed payout, names it in the payout that sends its money again, and refuses an unknown one', async () => {
+      await processor.createPayment(paymentRequest({ amount: 5000n }));
+      const payout = mock.payOut();
+      mock.failPayout(payout.id);
+      expect((await processor.retrievePayout(payout.id)).status).toBe('FAILED');
+      const again = mock.payOut();
+      const entries = [];
+      for await (const entry of processor.listPayoutEntries(again.id)) entries.push(entry);
+      expect(entries).toEqual([{ kind: 'failed_payout', reference: payout.id, amount: BigInt(payout.amount), fee: 0n }]);
+      const error = await processorError(processor.retrievePayout('po_unknown'));
+      expect(error.retryable).toBe(false);
+    });
+  });
+
   describe('parseWebhook', () => {
     const signer = new Stripe('sk_test_signer');
 
@@ -457,6 +512,8 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       ['charge.failed (card)', 'ignored', null, stripeFixture('charge', { id: 'ch_3', payment_intent: 'pi_5', status: 'failed' })],
       ['terminal.reader.action_succeeded', 'reader.updated', 'tmr_1', stripeFixture('terminal.reader', { id: 'tmr_1' })],
       ['terminal.reader.action_failed', 'reader.updated', 'tmr_2', stripeFixture('terminal.reader', { id: 'tmr_2' })],
+      ['payout.paid', 'payout.updated', 'po_1', { id: 'po_1', object: 'payout', status: 'paid' }],
+      ['payout.failed', 'payout.updated', 'po_2', { id: 'po_2', object: 'payout', status: 'failed' }],
       ['plan.created', 'ignored', null, stripeFixture('event').data.object],
     ])('reduces a signed %s to %s %s', (title, hint, objectReference, object) => {
       const type = title.split(' ')[0];

@@ -1,0 +1,155 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../domain/clock.js';
+import { SettlementState, TransactionStatus, settlementStateMachine } from '../../domain/statuses.js';
+import { lockRows } from '../../db/locking.js';
+import type { PaymentProcessor, PayoutEntry, ProcessorPayout } from '../../processors/processor.port.js';
+import { recordEvent } from '../outbox/outbox.service.js';
+import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
+import { ProcessorPayoutRecord } from './processor-payout.entity.js';
+
+/** How far back the periodic sweep asks the processor for payouts: past Stripe's webhook retry window. */
+const SWEEP_DAYS = 30;
+const FINAL_PAYOUT_STATUSES: ReadonlySet<ProcessorPayout['status']> = new Set(['PAID', 'FAILED', 'CANCELED']);
+
+export interface PayoutOutcome {
+  reference: string;
+  status: ProcessorPayout['status'];
+  /** Transactions this reconciliation moved to SETTLED (or back to PENDING for a failed payout). */
+  changed: number;
+}
+
+/**
+ * Settlement from the processor's payouts: a card payment or refund is SETTLED when the payout that
+ * carried its money has arrived at the bank (Stripe: the payout's balance transactions; the
+ * sandbox pays out each day's card payments at the next midnight). ACH payments settle by their
+ * own bank step (PaymentService), offline payments at once.
+ *
+ * Each payout is read from the processor first (outside any transaction), then applied in one
+ * transaction that writes a `transaction.settled` outbox event per transaction it changes.
+ */
+export class SettlementService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly processor: PaymentProcessor,
+  ) {}
+
+  /** The periodic sweep, for payouts whose webhook never came: every payout whose status we have not applied. */
+  async reconcileRecentPayouts(): Promise<PayoutOutcome[]> {
+    const since = new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
+    const payouts: ProcessorPayout[] = [];
+    for await (const payout of this.processor.listPayouts(since)) if (FINAL_PAYOUT_STATUSES.has(payout.status)) payouts.push(payout);
+    if (!payouts.length) return [];
+    const applied = await this.em.fork().find(ProcessorPayoutRecord, { reference: { $in: payouts.map((p) => p.reference) } });
+    const appliedStatus = new Map(applied.map((record) => [record.reference, record.status]));
+    const outcomes: PayoutOutcome[] = [];
+    for (const payout of payouts) {
+      if (appliedStatus.get(payout.reference) !== payout.status) outcomes.push(await this.apply(payout));
+    }
+    return outcomes;
+  }
+
+  /** One payout, when its webhook says it was paid, failed or canceled. */
+  async reconcilePayout(reference: string): Promise<PayoutOutcome> {
+    return this.apply(await this.processor.retrievePayout(reference));
+  }
+
+  private async apply(payout: ProcessorPayout): Promise<PayoutOutcome> {
+    if (!FINAL_PAYOUT_STATUSES.has(payout.status)) return { reference: payout.reference, status: payout.status, changed: 0 };
+    const entries: PayoutEntry[] = [];
+    if (payout.status === 'PAID') for await (const entry of this.processor.listPayoutEntries(payout.reference)) entries.push(entry);
+
+    return this.em.fork().transactional(async (tx) => {
+      // The webhook's job and the sweep may apply the same payout at once: one waits for the other.
+      await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${payout.reference}`]);
+      const record = await tx.findOne(ProcessorPayoutRecord, { reference: payout.reference });
+      if (record?.status === payout.status) return { reference: payout.reference, status: payout.status, changed: 0 };
+      const now = this.clock.now();
+      const changed =
+        payout.status === 'PAID'
+          ? await this.settle(tx, payout, entries, now)
+          : record?.status === 'PAID'
+            ? await this.reverse(tx, payout, now)
+            : 0;
+      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: entries.length, reconciledAt: now };
+      if (record) Object.assign(record, facts, payout.status === 'PAID' ? { settledCount: changed } : {});
+      else tx.create(ProcessorPayoutRecord, { reference: payout.reference, ...facts, settledCount: payout.status === 'PAID' ? changed : 0 });
+      return { reference: payout.reference, status: payout.status, changed };
+    });
+  }
+
+  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], now: Date): Promise<number> {
+    const carried = new Map(entries.filter((entry) => entry.kind !== 'failed_payout').map((entry) => [entry.reference, entry]));
+    const resent = entries.filter((entry) => entry.kind === 'failed_payout').map((entry) => entry.reference);
+    if (!carried.size && !resent.length) return 0;
+    const transactions = await lockRows(
+      tx,
+      Transaction,
+      {
+        status: TransactionStatus.SUCCEEDED,
+        settlement: SettlementState.PENDING,
+        $or: [{ processorReference: { $in: [...carried.keys()] } }, { settlementReference: { $in: resent } }],
+      },
+      { orderBy: { id: 'asc' } },
+    );
+    const invoiceIds = await this.invoiceIdsOf(tx, transactions);
+    for (const transaction of transactions) {
+      settlementStateMachine.assertTransition(transaction.settlement, SettlementState.SETTLED);
+      const entry = carried.get(transaction.processorReference ?? '');
+      transaction.settlement = SettlementState.SETTLED;
+      transaction.settledAt = payout.arrivalDate;
+      transaction.settlementReference = payout.reference;
+      // The processor's own fee replaces our estimate (the sandbox reports none).
+      if (entry?.kind === 'payment' && entry.fee > 0n) transaction.fee = entry.fee;
+      transaction.updatedAt = now;
+      recordEvent(tx, this.event(transaction, 'transaction.settled', invoiceIds.get(transaction.id) ?? []), now);
+    }
+    return transactions.length;
+  }
+
+  /**
+   * A payout that failed or was canceled after it was paid: its money is back on the processor
+   * balance. The transactions keep the payout's reference: the payout that sends the money again
+   * names the failed one, not them.
+   */
+  private async reverse(tx: EntityManager, payout: ProcessorPayout, now: Date): Promise<number> {
+    const transactions = await lockRows(tx, Transaction, { settlementReference: payout.reference, settlement: SettlementState.SETTLED }, { orderBy: { id: 'asc' } });
+    const invoiceIds = await this.invoiceIdsOf(tx, transactions);
+    for (const transaction of transactions) {
+      settlementStateMachine.assertTransition(transaction.settlement, SettlementState.PENDING);
+      transaction.settlement = SettlementState.PENDING;
+      transaction.settledAt = null;
+      transaction.updatedAt = now;
+      recordEvent(tx, this.event(transaction, 'transaction.settlement_reversed', invoiceIds.get(transaction.id) ?? []), now);
+    }
+    return transactions.length;
+  }
+
+  /** The invoices each transaction paid, for the events (partners and pay pages follow invoices). */
+  private async invoiceIdsOf(tx: EntityManager, transactions: Transaction[]): Promise<Map<string, string[]>> {
+    const ids = new Map<string, string[]>();
+    if (!transactions.length) return ids;
+    for (const allocation of await tx.find(TransactionAllocation, { transaction: { $in: transactions.map((t) => t.id) } })) {
+      ids.set(allocation.transaction.id, [...(ids.get(allocation.transaction.id) ?? []), allocation.invoice.id]);
+    }
+    return ids;
+  }
+
+  private event(transaction: Transaction, type: string, invoiceIds: string[]) {
+    return {
+      merchantId: transaction.merchant.id,
+      aggregateType: 'transaction' as const,
+      aggregateId: transaction.id,
+      type,
+      payload: {
+        invoiceIds,
+        status: transaction.status,
+        settlement: transaction.settlement,
+        settlementReference: transaction.settlementReference ?? null,
+        amount: transaction.amount,
+        fee: transaction.fee ?? null,
+        currency: transaction.currency,
+      },
+    };
+  }
+}
