@@ -129,13 +129,16 @@ describe('partner onboarding and grants', () => {
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'partner' });
 
-    // The CLI's key works once access is granted again, and no longer once the CLI revokes it.
+    // The CLI's key works once access is granted again, and no longer once the CLI revokes it: its
+    // open stream ends, UNAUTHENTICATED, and a new connection is refused.
     await client.request(GRANT, { partnerId: partner.id });
     const url = wsUrl(t.url, '/graphql');
     const stream = follow(url, { merchantId: merchantA.id, after: await cursorNow() }, partner.authorization);
     const paid = await pay(merchantA, (await sentInvoice(merchantA)).id);
     expect(transactionIds(await stream.waitForResults(1))).toEqual([paid]);
     await kometpay('partner', 'api-key', 'revoke', '--partner', partner.id, '--prefix', issued.prefix);
+    await stream.waitForEnd(1000);
+    expect(stream.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     const afterRevoke = follow(url, { merchantId: merchantA.id }, partner.authorization);
     await afterRevoke.waitForEnd();
     expect(afterRevoke.results).toEqual([]);
@@ -262,6 +265,28 @@ describe('paymentStatusChanged', () => {
     const foreignInvoice = follow(url, { invoiceId: (await sentInvoice(merchantA)).id }, `Bearer ${merchantB.apiKey}`);
     await foreignInvoice.waitForEnd();
     expect(foreignInvoice.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'invoiceId' });
+  });
+
+  it("ends a merchant stream with UNAUTHENTICATED when the operator revokes its key; the merchant's other keys keep theirs", async () => {
+    const url = wsUrl(t.url, '/graphql');
+    const issued = await kometpay('merchant', 'api-key', 'create', '--merchant', merchantB.id, '--label', 'dashboard');
+    const doomed = follow(url, { after: await cursorNow() }, `Bearer ${issued.key}`);
+    const kept = follow(url, { after: await cursorNow() }, `Bearer ${merchantB.apiKey}`);
+    const invoice = await sentInvoice(merchantB);
+    await pay(merchantB, invoice.id);
+    await doomed.waitForResults(1);
+
+    await kometpay('merchant', 'api-key', 'revoke', '--merchant', merchantB.id, '--prefix', issued.prefix);
+    await doomed.waitForEnd(1000);
+    expect(doomed.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const after = await pay(merchantB, invoice.id);
+    expect(doomed.results).toHaveLength(1);
+    expect(transactionIds(await kept.waitForResults(2)).at(-1)).toBe(after);
+
+    const again = subscribe(url, PAYMENT_EVENTS, {}, `Bearer ${issued.key}`);
+    open.push(again as Recording<unknown>);
+    await again.waitForEnd(); // refused when the connection opens (4403), before any result
+    expect(again.results).toEqual([]);
   });
 
   it('hands out events in position order even when a lower position commits later', async () => {

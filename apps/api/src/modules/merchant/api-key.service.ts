@@ -3,6 +3,7 @@ import { badInput } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import { generateSecret, hashToken } from '../../domain/tokens.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { recordEvent } from '../outbox/outbox.service.js';
 import type { MerchantActor } from './actor.js';
 import { ApiKey } from './api-key.entity.js';
 import { Merchant } from './merchant.entity.js';
@@ -35,11 +36,17 @@ export class ApiKeyService {
     return { apiKey, key };
   }
 
+  /** Refuses the key from now on; the event also ends the subscriptions it opened (PaymentEventService). */
   async revoke(merchantId: string, prefix: string): Promise<ApiKey> {
-    const apiKey = await this.em.findOne(ApiKey, { prefix, merchant: merchantId });
-    if (!apiKey) throw badInput('prefix', `No API key ${prefix} for merchant ${merchantId}`);
-    apiKey.revokedAt ??= this.clock.now();
-    await this.em.flush();
+    const apiKey = await this.em.transactional(async (tx) => {
+      const found = await tx.findOne(ApiKey, { prefix, merchant: merchantId });
+      if (!found) throw badInput('prefix', `No API key ${prefix} for merchant ${merchantId}`);
+      if (found.revokedAt) return found;
+      const now = this.clock.now();
+      found.revokedAt = now;
+      recordEvent(tx, { merchantId, aggregateType: 'api_key', aggregateId: found.id, type: 'api_key.revoked', payload: { prefix } }, now);
+      return found;
+    });
     await this.audit.record({ merchantId, actorType: 'operator', action: 'api_key.revoked', targetType: 'api_key', targetId: apiKey.id, details: { prefix } });
     return apiKey;
   }

@@ -3,7 +3,7 @@ import { OutboxEvent } from './outbox-event.entity.js';
 
 export interface DomainEvent {
   merchantId: string | null;
-  aggregateType: 'invoice' | 'payment_link' | 'transaction' | 'customer' | 'credit_memo' | 'vaulted_card' | 'partner_grant';
+  aggregateType: 'invoice' | 'payment_link' | 'transaction' | 'customer' | 'credit_memo' | 'vaulted_card' | 'partner_grant' | 'api_key' | 'partner_api_key';
   aggregateId: string;
   type: string;
   payload: Record<string, unknown>;

@@ -3,7 +3,9 @@ import type { Clock } from '../../domain/clock.js';
 import { badInput } from '../../domain/errors.js';
 import { generateSecret, hashToken, isUuid } from '../../domain/tokens.js';
 import type { PartnerActor } from './partner-actor.js';
+import { recordEvent } from '../outbox/outbox.service.js';
 import { PartnerApiKey } from './partner-api-key.entity.js';
+import { PartnerGrant } from './partner-grant.entity.js';
 import { Partner } from './partner.entity.js';
 
 export const PARTNER_KEY_PREFIX = 'kpp_';
@@ -34,12 +36,22 @@ export class PartnerApiKeyService {
     return { apiKey, key };
   }
 
+  /**
+   * Refuses the key from now on. The outbox is read per merchant, so the revocation is one event for
+   * each merchant the partner follows: each ends the streams this key opened on that merchant.
+   */
   async revoke(partnerId: string, prefix: string): Promise<PartnerApiKey> {
-    const apiKey = isUuid(partnerId) ? await this.em.findOne(PartnerApiKey, { prefix, partner: partnerId }) : null;
-    if (!apiKey) throw badInput('prefix', `No API key ${prefix} for partner ${partnerId}`);
-    apiKey.revokedAt ??= this.clock.now();
-    await this.em.flush();
-    return apiKey;
+    return this.em.transactional(async (tx) => {
+      const apiKey = isUuid(partnerId) ? await tx.findOne(PartnerApiKey, { prefix, partner: partnerId }) : null;
+      if (!apiKey) throw badInput('prefix', `No API key ${prefix} for partner ${partnerId}`);
+      if (apiKey.revokedAt) return apiKey;
+      const now = this.clock.now();
+      apiKey.revokedAt = now;
+      for (const grant of await tx.find(PartnerGrant, { partner: partnerId, revokedAt: null })) {
+        recordEvent(tx, { merchantId: grant.merchant.id, aggregateType: 'partner_api_key', aggregateId: apiKey.id, type: 'partner_api_key.revoked', payload: { partnerId, prefix } }, now);
+      }
+      return apiKey;
+    });
   }
 
   /** Resolves a bearer key to its partner; null for anything unknown, malformed or revoked. */

@@ -32,6 +32,7 @@ export class PaymentEventService {
    * merchant's transaction events after the cursor (or from now), replayed then live. For a partner,
    * access can only change through a grant event of the same outbox, so the grant is checked again
    * at each one: a revoke ends the stream with FORBIDDEN at its place in the order, before any later event.
+   * A stream also ends, UNAUTHENTICATED, when the operator revokes the merchant or partner key that opened it.
    */
   async stream(subscriber: PaymentEventSubscriber, filter: PaymentEventFilter): Promise<AsyncIterableIterator<OutboxRow>> {
     const after = filter.after === undefined || filter.after === null ? undefined : decodeEventCursor(filter.after);
@@ -41,6 +42,7 @@ export class PaymentEventService {
       throw notFound('invoice', 'invoiceId');
     }
     const partnerId = subscriber.kind === 'partner' ? subscriber.actor.partnerId : null;
+    const keyEvent = subscriber.kind === 'merchant' ? 'api_key' : 'partner_api_key';
     return this.feed.watch<OutboxRow>({
       merchantId,
       after: after ?? (await this.feed.currentPosition()),
@@ -48,6 +50,9 @@ export class PaymentEventService {
         if (partnerId !== null && row.aggregateType === 'partner_grant' && row.payload.partnerId === partnerId) {
           if (!(await this.partners.hasAccess(partnerId, merchantId))) throw forbidden('The merchant revoked this partner\'s access');
           return undefined;
+        }
+        if (row.aggregateType === keyEvent && row.aggregateId === subscriber.actor.apiKeyId) {
+          throw new DomainError(ErrorCode.UNAUTHENTICATED, 'The API key of this subscription was revoked');
         }
         if (row.aggregateType !== 'transaction') return undefined;
         if (invoiceId !== null && !invoiceIdsOf(row).includes(invoiceId)) return undefined;
