@@ -305,12 +305,12 @@ async function countStatements(t: TestApi): Promise<void> {
     t.queries.length = 0;
     const data = await client.request<Inv>(query, { first });
     expect(data.invoices.edges).toHaveLength(first);
-    return t.queries.length;
+    // The key's last use is stamped at most once a minute: that write may fall in any request.
+    return t.queries.filter((sql) => !/^\[query\] update "api_key"/.test(sql)).length;
   };
   // The same page with first written literally (the cost limit weighs literal list sizes) is not refused.
   const literal = await client.request<Inv>(`{ invoices(first: 50) { edges { node { ${INVOICE_FIELDS} } } } }`);
   expect(literal.invoices.edges).toHaveLength(50);
-  await count(1); // the first request also stamps the API key's last use
   const forFive = await count(5);
   const forFifty = await count(50);
   expect(forFifty).toBe(forFive);
