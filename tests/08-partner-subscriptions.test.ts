@@ -137,7 +137,7 @@ describe('partner onboarding and grants', () => {
     const paid = await pay(merchantA, (await sentInvoice(merchantA)).id);
     expect(transactionIds(await stream.waitForResults(1))).toEqual([paid]);
     await kometpay('partner', 'api-key', 'revoke', '--partner', partner.id, '--prefix', issued.prefix);
-    await stream.waitForEnd(1000);
+    await stream.waitForEnd(2000);
     expect(stream.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     const afterRevoke = follow(url, { merchantId: merchantA.id }, partner.authorization);
     await afterRevoke.waitForEnd();
@@ -277,7 +277,7 @@ describe('paymentStatusChanged', () => {
     await doomed.waitForResults(1);
 
     await kometpay('merchant', 'api-key', 'revoke', '--merchant', merchantB.id, '--prefix', issued.prefix);
-    await doomed.waitForEnd(1000);
+    await doomed.waitForEnd(2000);
     expect(doomed.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     const after = await pay(merchantB, invoice.id);
     expect(doomed.results).toHaveLength(1);

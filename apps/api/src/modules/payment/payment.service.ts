@@ -35,6 +35,7 @@ import { PaymentLink } from '../payment-link/payment-link.entity.js';
 import { TerminalReader } from '../terminal/terminal-reader.entity.js';
 import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
 import { VaultedCard } from '../vault/vaulted-card.entity.js';
+import { transactionEvent } from '../transaction/transaction.events.js';
 
 /** How a payment is paid: a tokenised card or bank account, a saved card, or a reader. */
 type Instrument =
@@ -354,7 +355,7 @@ export class PaymentService {
         createdAt: now,
       });
       for (const { invoice, amount } of plan.allocations) tx.create(TransactionAllocation, { transaction, invoice, amount });
-      recordEvent(tx, this.event(transaction, 'transaction.created', plan.allocations.map((a) => a.invoice.id)), now);
+      recordEvent(tx, transactionEvent(transaction, 'transaction.created', plan.allocations.map((a) => a.invoice.id)), now);
       return transaction;
     });
   }
@@ -390,7 +391,7 @@ export class PaymentService {
           transaction.settlement = SettlementState.SETTLED;
           transaction.settledAt = now;
         }
-        recordEvent(tx, this.event(transaction, `transaction.${next.toLowerCase()}`, invoices.map((i) => i.id)), now);
+        recordEvent(tx, transactionEvent(transaction, `transaction.${next.toLowerCase()}`, invoices.map((i) => i.id)), now);
       }
       transaction.updatedAt = now;
       for (const invoice of invoices) await this.invoices.refreshStatus(tx, invoice, now);
@@ -441,15 +442,6 @@ export class PaymentService {
     };
   }
 
-  private event(transaction: Transaction, type: string, invoiceIds: string[]) {
-    return {
-      merchantId: transaction.merchant.id,
-      aggregateType: 'transaction' as const,
-      aggregateId: transaction.id,
-      type,
-      payload: { invoiceIds, status: transaction.status, amount: transaction.amount, currency: transaction.currency, channel: transaction.channel },
-    };
-  }
 
   private async describe(paymentMethodToken: string): Promise<PaymentMethodDetails> {
     try {

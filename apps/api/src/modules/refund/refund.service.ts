@@ -18,6 +18,7 @@ import type { MerchantActor } from '../merchant/actor.js';
 import { recordEvent } from '../outbox/outbox.service.js';
 import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
 import { CreditMemo } from './credit-memo.entity.js';
+import { transactionEvent } from '../transaction/transaction.events.js';
 
 /** Refunds that still hold money back: a failed or canceled one gives its amount back. */
 const LIVE_REFUND = [TransactionStatus.PENDING, TransactionStatus.PROCESSING, TransactionStatus.SUCCEEDED];
@@ -249,7 +250,7 @@ export class RefundService {
           createdAt: now,
         });
         for (const allocation of allocations) tx.create(TransactionAllocation, { transaction: refund, invoice: allocation.invoice, amount: allocation.amount });
-        recordEvent(tx, this.event(refund, 'transaction.created', allocations.map((a) => a.invoice.id)), now);
+        recordEvent(tx, transactionEvent(refund, 'transaction.created', allocations.map((a) => a.invoice.id)), now);
         return refund;
       });
     });
@@ -299,26 +300,17 @@ export class RefundService {
           refund.settlement = SettlementState.SETTLED;
           refund.settledAt = now;
         }
-        recordEvent(tx, this.event(refund.refundOf!, 'transaction.refunded', invoices.map((i) => i.id), { refundId: refund.id, refundedAmount: refund.amount }), now);
+        recordEvent(tx, transactionEvent(refund.refundOf!, 'transaction.refunded', invoices.map((i) => i.id), { refundId: refund.id, refundedAmount: refund.amount }), now);
       }
       if (status === TransactionStatus.FAILED || status === TransactionStatus.CANCELED) {
         refund.settlement = SettlementState.FAILED;
         refund.failureCode = 'REFUND_FAILED';
         refund.failureMessage = 'The processor could not refund this payment';
       }
-      recordEvent(tx, this.event(refund, `transaction.${status.toLowerCase()}`, invoices.map((i) => i.id)), now);
+      recordEvent(tx, transactionEvent(refund, `transaction.${status.toLowerCase()}`, invoices.map((i) => i.id)), now);
       for (const invoice of invoices) await this.invoices.refreshStatus(tx, invoice, now);
     });
   }
 
-  private event(transaction: Transaction, type: string, invoiceIds: string[], extra: Record<string, unknown> = {}) {
-    return {
-      merchantId: transaction.merchant.id,
-      aggregateType: 'transaction' as const,
-      aggregateId: transaction.id,
-      type,
-      payload: { invoiceIds, kind: transaction.kind, status: transaction.status, amount: transaction.amount, currency: transaction.currency, ...extra },
-    };
-  }
 }
 

@@ -6,6 +6,7 @@ import type { PaymentProcessor, PayoutEntry, ProcessorPayout } from '../../proce
 import { recordEvent } from '../outbox/outbox.service.js';
 import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
 import { ProcessorPayoutRecord } from './processor-payout.entity.js';
+import { transactionEvent } from '../transaction/transaction.events.js';
 
 /** How far back the periodic sweep asks the processor for payouts: past Stripe's webhook retry window. */
 const SWEEP_DAYS = 30;
@@ -102,7 +103,7 @@ export class SettlementService {
       // The processor's own fee replaces our estimate (the sandbox reports none).
       if (entry?.kind === 'payment' && entry.fee > 0n) transaction.fee = entry.fee;
       transaction.updatedAt = now;
-      recordEvent(tx, this.event(transaction, 'transaction.settled', invoiceIds.get(transaction.id) ?? []), now);
+      recordEvent(tx, transactionEvent(transaction, 'transaction.settled', invoiceIds.get(transaction.id) ?? [], settlementFacts(transaction)), now);
     }
     return transactions.length;
   }
@@ -120,7 +121,7 @@ export class SettlementService {
       transaction.settlement = SettlementState.PENDING;
       transaction.settledAt = null;
       transaction.updatedAt = now;
-      recordEvent(tx, this.event(transaction, 'transaction.settlement_reversed', invoiceIds.get(transaction.id) ?? []), now);
+      recordEvent(tx, transactionEvent(transaction, 'transaction.settlement_reversed', invoiceIds.get(transaction.id) ?? [], settlementFacts(transaction)), now);
     }
     return transactions.length;
   }
@@ -135,21 +136,10 @@ export class SettlementService {
     return ids;
   }
 
-  private event(transaction: Transaction, type: string, invoiceIds: string[]) {
-    return {
-      merchantId: transaction.merchant.id,
-      aggregateType: 'transaction' as const,
-      aggregateId: transaction.id,
-      type,
-      payload: {
-        invoiceIds,
-        status: transaction.status,
-        settlement: transaction.settlement,
-        settlementReference: transaction.settlementReference ?? null,
-        amount: transaction.amount,
-        fee: transaction.fee ?? null,
-        currency: transaction.currency,
-      },
-    };
-  }
 }
+
+const settlementFacts = (transaction: Transaction) => ({
+  settlement: transaction.settlement,
+  settlementReference: transaction.settlementReference ?? null,
+  fee: transaction.fee ?? null,
+});
