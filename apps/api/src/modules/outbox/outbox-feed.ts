@@ -92,9 +92,9 @@ const WRITERS_SQL = `
   )`;
 
 const POLL_PAGE = 1000;
-const CATCH_UP_PAGE = 200;
+export const CATCH_UP_PAGE = 200;
 /** A subscriber this far behind on live events drops them and reads them back from the table instead. */
-const LIVE_BUFFER_LIMIT = 1000;
+export const LIVE_BUFFER_LIMIT = 1000;
 const MAX_HORIZONS = 64;
 const STALL_WARNING_MS = 10_000;
 const MIN_RETRY_MS = 100;
@@ -380,16 +380,18 @@ export class OutboxFeed {
  * skipping any it has already passed. Falling too far behind on live rows sends it back to the table.
  * `return()` ends it at once, even while it waits (an async generator could only stop at a yield).
  */
-class OutboxWatch<T> implements AsyncIterableIterator<T> {
+export class OutboxWatch<T> implements AsyncIterableIterator<T> {
   private scanned: bigint;
   private catchingUp = true;
+  /** Live rows dropped so far (the buffer overflowed): a catch-up that saw one must read the table again. */
+  private overflows = 0;
   private readonly live: OutboxRow[] = [];
   private readonly ready: T[];
   private wake: (() => void) | null = null;
   private closed = false;
 
   constructor(
-    private readonly feed: OutboxFeed,
+    private readonly feed: Pick<OutboxFeed, 'currentPosition' | 'readMerchantRows'>,
     private readonly options: WatchOptions<T>,
     private readonly unregister: () => void,
   ) {
@@ -406,6 +408,7 @@ class OutboxWatch<T> implements AsyncIterableIterator<T> {
     if (this.live.length >= LIVE_BUFFER_LIMIT) {
       this.live.length = 0;
       this.catchingUp = true;
+      this.overflows++;
     } else {
       this.live.push(row);
     }
@@ -450,12 +453,14 @@ class OutboxWatch<T> implements AsyncIterableIterator<T> {
   }
 
   private async catchUp(): Promise<void> {
+    const overflowsBefore = this.overflows;
     const upTo = await this.feed.currentPosition();
     const rows = await this.feed.readMerchantRows(this.options.merchantId, this.scanned, upTo, CATCH_UP_PAGE);
     for (const row of rows) await this.admit(row);
     if (rows.length < CATCH_UP_PAGE) {
       this.scanned = maxOf(this.scanned, upTo);
-      this.catchingUp = false;
+      // Rows dropped while this catch-up ran may lie past `upTo`: only the table still has them.
+      if (this.overflows === overflowsBefore) this.catchingUp = false;
     }
   }
 
