@@ -10,10 +10,13 @@ export class MoneyType {
   @Field({ description: 'ISO 4217 code, e.g. USD.' })
   currency!: string;
 
+  /** Formatted only when a query asks for it: a page of transactions holds a hundred amounts. */
   @Field({ description: 'For people, e.g. "$1,234.56".' })
-  formatted!: string;
+  get formatted(): string {
+    return formatMoney(this.amount, this.currency);
+  }
 
   static of(amount: bigint, currency: string): MoneyType {
-    return Object.assign(new MoneyType(), { amount, currency, formatted: formatMoney(amount, currency) });
+    return Object.assign(new MoneyType(), { amount, currency });
   }
 }

@@ -25,7 +25,7 @@ export class TransactionLogResolver {
   ): Promise<TransactionConnectionType> {
     const size = pageSize(first, 50, 500);
     const { rows, hasNextPage } = await ctx.services.reports.transactionPage(ctx.actor, filter ?? {}, size, after ? decodeCursor(after) : undefined);
-    const edges = rows.map((row) => ({ cursor: encodeCursor(row), node: TransactionType.from(row) }));
+    const edges = rows.map((row) => ({ cursor: encodeCursor(row), node: TransactionType.fromView(row) }));
     return Object.assign(new TransactionConnectionType(), { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, filter: filter ?? {} });
   }
 

@@ -8,6 +8,7 @@ import {
 } from '../../domain/statuses.js';
 import { MoneyType } from '../../graphql/money.type.js';
 import type { Transaction } from './transaction.entity.js';
+import type { TransactionView } from './transaction.view.js';
 
 @ObjectType('Transaction', { description: 'A charge or a refund: every money movement is one transaction.' })
 export class TransactionType {
@@ -67,27 +68,52 @@ export class TransactionType {
   currency!: string;
 
   static from(transaction: Transaction): TransactionType {
-    return Object.assign(new TransactionType(), {
+    return TransactionType.fromView({
       id: transaction.id,
       kind: transaction.kind,
       status: transaction.status,
       channel: transaction.channel,
       method: transaction.method,
-      amount: MoneyType.of(transaction.amount, transaction.currency),
-      fee: transaction.fee === null || transaction.fee === undefined ? null : MoneyType.of(transaction.fee, transaction.currency),
-      authorizationCode: transaction.authorizationCode ?? null,
+      amount: transaction.amount,
+      currency: transaction.currency,
       settlement: transaction.settlement,
+      requiresManualReconciliation: transaction.requiresManualReconciliation,
+      createdAt: transaction.createdAt,
+      fee: transaction.fee ?? null,
+      authorizationCode: transaction.authorizationCode ?? null,
       settledAt: transaction.settledAt ?? null,
       settlementReference: transaction.settlementReference ?? null,
-      requiresManualReconciliation: transaction.requiresManualReconciliation,
       reconciledAt: transaction.reconciledAt ?? null,
       reconciledBy: transaction.reconciledBy ?? null,
       failureCode: transaction.failureCode ?? null,
       failureMessage: transaction.failureMessage ?? null,
-      createdAt: transaction.createdAt,
       customerId: transaction.customer?.id ?? null,
       refundOfId: transaction.refundOf?.id ?? null,
-      currency: transaction.currency,
+    });
+  }
+
+  static fromView(view: TransactionView): TransactionType {
+    return Object.assign(new TransactionType(), {
+      id: view.id,
+      kind: view.kind,
+      status: view.status,
+      channel: view.channel,
+      method: view.method,
+      amount: MoneyType.of(view.amount, view.currency),
+      fee: view.fee === null ? null : MoneyType.of(view.fee, view.currency),
+      authorizationCode: view.authorizationCode,
+      settlement: view.settlement,
+      settledAt: view.settledAt,
+      settlementReference: view.settlementReference,
+      requiresManualReconciliation: view.requiresManualReconciliation,
+      reconciledAt: view.reconciledAt,
+      reconciledBy: view.reconciledBy,
+      failureCode: view.failureCode,
+      failureMessage: view.failureMessage,
+      createdAt: view.createdAt,
+      customerId: view.customerId,
+      refundOfId: view.refundOfId,
+      currency: view.currency,
     });
   }
 }
