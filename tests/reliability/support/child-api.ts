@@ -9,6 +9,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface ChildApi {
   url: string;
   pid: number;
+  /** The process itself (its IPC channel, when started with `ipc`). */
+  child: ChildProcess;
   /** Resolves when the process is gone, with how it ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM (a clean shutdown), then waits for the exit. */
@@ -31,15 +33,22 @@ export async function freePort(): Promise<number> {
   }
 }
 
+export interface ChildApiOptions {
+  /** Node options before the script (e.g. `--import` of a probe, `--cpu-prof`). */
+  execArgv?: string[];
+  /** Opens an IPC channel to the process (`child.send`, `child.on('message')`). */
+  ipc?: boolean;
+}
+
 /**
  * The real API process (`node apps/api/dist/main.js`, run `npm run build` first) on Node 24, as
  * production runs it. Its output lines go to `logs`; it is ready when it prints its banner.
  */
-export async function startChildApi(env: Record<string, string>, logs: string[]): Promise<ChildApi> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'apps/api/dist/main.js')], {
+export async function startChildApi(env: Record<string, string>, logs: string[], options: ChildApiOptions = {}): Promise<ChildApi> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.execArgv ?? []), path.join(repoRoot, 'apps/api/dist/main.js')], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'test', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'error', RUN_JOBS: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
@@ -63,6 +72,7 @@ export async function startChildApi(env: Record<string, string>, logs: string[])
   return {
     url,
     pid: child.pid!,
+    child,
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
