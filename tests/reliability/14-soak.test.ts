@@ -232,7 +232,7 @@ beforeAll(async () => {
       TOKEN_LOOKUP_MAX_MISSES: '100000000',
     },
     logs,
-    { execArgv: ['--import', path.join(repoRoot, 'tests/reliability/support/soak-probe.mjs')], ipc: true },
+    { execArgv: ['--expose-gc', '--import', path.join(repoRoot, 'tests/reliability/support/soak-probe.mjs')], ipc: true },
   );
   void api.exited.then((exit) => (apiExit = exit));
   for (const name of ['Soak Flowers', 'Soak Plants']) shops.push(await Shop.open(await onboardMerchant(orm, systemClock, api.url, name), api.url, `${name} Buyer`));
@@ -299,6 +299,25 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     api.child.on('message', (message: { soakProbe?: string; lag?: { p99: number }; heapUsed?: number }) => {
       if (message.soakProbe === 'second' && startedAt) seconds.push({ at: since(), p99: message.lag!.p99, heapUsed: message.heapUsed! });
     });
+    /** One question to the probe in the API process, and its answer. */
+    const ask = <T,>(question: string, answer: string) =>
+      new Promise<T>((resolve) => {
+        const listen = (message: { soakProbe?: string }) => {
+          if (message.soakProbe !== answer) return;
+          api.child.off('message', listen);
+          resolve(message as T);
+        };
+        api.child.on('message', listen);
+        api.child.send({ soakProbe: question });
+      });
+    type Settled = { rss: number; heapUsed: number };
+    type Window = { lag: { p50: number; p99: number; max: number } };
+    // Memory is compared right after full collections at both ends of the measured window (under load),
+    // and the lag window lies between them, so the collections' own pauses are not in it.
+    let settledStart: Promise<Settled> | undefined;
+    let lagWindow: Promise<Window> | undefined;
+    let settledEnd: Promise<Settled> | undefined;
+    let measureEnd: NodeJS.Timeout | undefined;
     let loading = true;
     const payments: { merchantId: string; invoiceId: string }[] = [];
     let sampler: NodeJS.Timeout | undefined;
@@ -307,7 +326,14 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     const onStart = (at: number) => {
       startedAt = at;
       sampler = setInterval(() => rss.push({ at: since(), kb: rssKb(api.pid), apiCpu: cpuSeconds(api.pid), ...machineJiffies() }), 1_000);
-      warmupMark = setTimeout(() => api.child.send({ soakProbe: 'mark' }), WARMUP_SECONDS * 1_000);
+      warmupMark = setTimeout(() => {
+        settledStart = ask<Settled>('settle', 'settled');
+        void settledStart.then(() => api.child.send({ soakProbe: 'mark' }));
+      }, WARMUP_SECONDS * 1_000);
+      measureEnd = setTimeout(() => {
+        lagWindow = ask<Window>('report', 'window');
+        settledEnd = lagWindow.then(() => ask<Settled>('settle', 'settled'));
+      }, (SECONDS - 2) * 1_000);
       // The merchants' cycles, each on its own clock, half a period apart.
       cycles = shops.map(async (shop, index) => {
         await sleep((index * CYCLE_MS) / shops.length);
@@ -325,17 +351,12 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
       loading = false;
       clearInterval(sampler);
       clearTimeout(warmupMark);
+      clearTimeout(measureEnd);
     }
     await Promise.all(cycles);
-    const lag = await new Promise<{ p50: number; p99: number; max: number }>((resolve) => {
-      const answer = (message: { soakProbe?: string; lag?: { p50: number; p99: number; max: number } }) => {
-        if (message.soakProbe !== 'window') return;
-        api.child.off('message', answer);
-        resolve(message.lag!);
-      };
-      api.child.on('message', answer);
-      api.child.send({ soakProbe: 'report' });
-    });
+    const { lag } = await lagWindow!;
+    const memoryStart = await settledStart!;
+    const memoryEnd = await settledEnd!;
 
     // 4. Every subscriber got exactly its merchant's transaction events, in order (the outbox is the record of what happened).
     const expectedOf = async (merchantId: string) =>
@@ -375,7 +396,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     const tail = SECONDS * 0.1;
     const rssStart = median(measured.filter((sample) => sample.at <= WARMUP_SECONDS + tail).map((sample) => sample.kb));
     const rssEnd = median(measured.filter((sample) => sample.at >= SECONDS - tail).map((sample) => sample.kb));
-    const rssGrowth = (rssEnd - rssStart) / rssStart;
+    const rssGrowth = (memoryEnd.rss - memoryStart.rss) / memoryStart.rss;
     const heapStart = median(seconds.filter((s) => s.at >= WARMUP_SECONDS && s.at <= WARMUP_SECONDS + tail).map((s) => s.heapUsed));
     const heapEnd = median(seconds.filter((s) => s.at >= SECONDS - tail).map((s) => s.heapUsed));
     // Where the CPU went after the warm-up: the API's share of one core, and how busy both cores were (everything on the machine).
@@ -396,7 +417,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
       'soak',
       `${SECONDS} s (warm-up ${WARMUP_SECONDS} s) at ${rate} req/s S1 reads open-loop (${LOAD_SHARE * 100}% of S1's maximum ${max.throughput.toFixed(0)} req/s at ${MAX_CONNECTIONS} connections) + ${payments.length} payments in merchant cycles; ` +
         `${requests} requests (${load.requests} S1, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; ${merchantTally.requests} merchant/checkout), ${errors} errors (${((errors / requests) * 100).toFixed(3)}%: S1 ${load.non2xx} non-2xx ${load.graphqlErrors} GraphQL ${load.transport} transport, merchant ${merchantTally.non2xx}/${merchantTally.graphqlErrors}/${merchantTally.transport}, ${merchantTally.failedPayments} failed payments); ` +
-        `RSS ${mb(rssStart)} -> ${mb(rssEnd)} MB (${(rssGrowth * 100).toFixed(1)}%; heap used ${mb(heapStart / 1024)} -> ${mb(heapEnd / 1024)} MB); ` +
+        `RSS after full GC ${mb(memoryStart.rss / 1024)} -> ${mb(memoryEnd.rss / 1024)} MB (${(rssGrowth * 100).toFixed(1)}%; heap used ${mb(memoryStart.heapUsed / 1024)} -> ${mb(memoryEnd.heapUsed / 1024)} MB; sampled RSS medians ${mb(rssStart)} -> ${mb(rssEnd)} MB, heap ${mb(heapStart / 1024)} -> ${mb(heapEnd / 1024)} MB); ` +
         `event-loop lag p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms (worst second's p99 ${worstSecond.toFixed(1)} ms; API ${(apiCores * 100).toFixed(0)}% of a core, both cores ${(machineBusy * 100).toFixed(0)}% busy); ` +
         `${SUBSCRIBERS} subscribers: ${events} of ${eventsExpected} events delivered, ${lossy.length} lossy, ${followers.filter((follower) => follower.lost).length} disconnected, ${[...subscriberErrors.values()].reduce((a, b) => a + b, 0)} errors${subscriberErrors.size ? ` ${JSON.stringify([...subscriberErrors].slice(0, 3))}` : ''}${missed.length ? `, ${missed.length} missed (${holes} holes, the rest at the tail), positions ${JSON.stringify([...new Set(missed)].slice(0, 10))}` : ''}; ${errorLogs.length} error and ${warnLogs.length} warning log lines${warnLogs.length ? ` (${[...new Set(warnLogs.map((line) => JSON.parse(line).msg))].join('; ')})` : ''}`,
     );

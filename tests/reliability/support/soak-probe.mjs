@@ -9,7 +9,9 @@
  *
  * Messages to the parent: { soakProbe: 'second', lag: {p50, p99, max}, heapUsed } every second (the
  * last second's lag); { soakProbe: 'window', lag: {p50, p99, max}, samples } when asked ('report'),
- * over everything since the last 'mark' (or since start).
+ * over everything since the last 'mark' (or since start); { soakProbe: 'settled', rss, heapUsed }
+ * when asked ('settle'): the memory right after two full collections (the process runs with
+ * --expose-gc), so that two samples compare what is retained, not where V8's collection cycle was.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -35,6 +37,12 @@ if (process.send) {
   process.on('message', (message) => {
     if (message?.soakProbe === 'mark') window.reset();
     if (message?.soakProbe === 'report') send({ soakProbe: 'window', lag: figures(window), samples: window.count });
+    if (message?.soakProbe === 'settle' && typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      globalThis.gc();
+      const { rss, heapUsed } = process.memoryUsage();
+      send({ soakProbe: 'settled', rss, heapUsed });
+    }
   });
   // The channel must not keep the API alive on its own: it exits when its own work is done.
   process.channel?.unref();
