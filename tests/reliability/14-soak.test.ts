@@ -109,6 +109,7 @@ interface LoadResult {
   graphqlErrors: number;
   transport: number;
   statuses: Record<string, number>;
+  transportCauses: Record<string, number>;
   seconds: number;
   throughput: number;
   p50: number;
@@ -416,7 +417,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     report(
       'soak',
       `${SECONDS} s (warm-up ${WARMUP_SECONDS} s) at ${rate} req/s S1 reads open-loop (${LOAD_SHARE * 100}% of S1's maximum ${max.throughput.toFixed(0)} req/s at ${MAX_CONNECTIONS} connections) + ${payments.length} payments in merchant cycles; ` +
-        `${requests} requests (${load.requests} S1, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; ${merchantTally.requests} merchant/checkout), ${errors} errors (${((errors / requests) * 100).toFixed(3)}%: S1 ${load.non2xx} non-2xx ${load.graphqlErrors} GraphQL ${load.transport} transport, merchant ${merchantTally.non2xx}/${merchantTally.graphqlErrors}/${merchantTally.transport}, ${merchantTally.failedPayments} failed payments); ` +
+        `${requests} requests (${load.requests} S1, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; ${merchantTally.requests} merchant/checkout), ${errors} errors (${((errors / requests) * 100).toFixed(3)}%: S1 ${load.non2xx} non-2xx ${load.graphqlErrors} GraphQL ${load.transport} transport ${JSON.stringify(load.transportCauses)}, merchant ${merchantTally.non2xx}/${merchantTally.graphqlErrors}/${merchantTally.transport}, ${merchantTally.failedPayments} failed payments); ` +
         `RSS after full GC ${mb(memoryStart.rss / 1024)} -> ${mb(memoryEnd.rss / 1024)} MB (${(rssGrowth * 100).toFixed(1)}%; heap used ${mb(memoryStart.heapUsed / 1024)} -> ${mb(memoryEnd.heapUsed / 1024)} MB; sampled RSS medians ${mb(rssStart)} -> ${mb(rssEnd)} MB, heap ${mb(heapStart / 1024)} -> ${mb(heapEnd / 1024)} MB); ` +
         `event-loop lag p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms (worst second's p99 ${worstSecond.toFixed(1)} ms; API ${(apiCores * 100).toFixed(0)}% of a core, both cores ${(machineBusy * 100).toFixed(0)}% busy); ` +
         `${SUBSCRIBERS} subscribers: ${events} of ${eventsExpected} events delivered, ${lossy.length} lossy, ${followers.filter((follower) => follower.lost).length} disconnected, ${[...subscriberErrors.values()].reduce((a, b) => a + b, 0)} errors${subscriberErrors.size ? ` ${JSON.stringify([...subscriberErrors].slice(0, 3))}` : ''}${missed.length ? `, ${missed.length} missed (${holes} holes, the rest at the tail), positions ${JSON.stringify([...new Set(missed)].slice(0, 10))}` : ''}; ${errorLogs.length} error and ${warnLogs.length} warning log lines${warnLogs.length ? ` (${[...new Set(warnLogs.map((line) => JSON.parse(line).msg))].join('; ')})` : ''}`,

@@ -15,6 +15,12 @@ export interface Settings {
   embeddedPostgresPort: number;
   apiPort: number;
   apiHost: string;
+  /**
+   * How long an idle keep-alive connection stays open. Above a fronting proxy's or client pool's own
+   * idle timeout, so that they, not we, close idle sockets: a request written to a socket the server
+   * is closing fails as ECONNRESET.
+   */
+  httpKeepAliveSeconds: number;
   checkoutPort: number;
   checkoutUrl: string;
   /** Where the public API is reachable from the checkout server and from browsers. */
@@ -63,6 +69,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+/** 0 would not mean "none" but "never time out" to Node's HTTP server. */
+function atLeastOne(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value < 1) throw new Error(`Setting ${name} must be at least 1, got "${env[name]}"`);
+  return value;
+}
+
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -83,6 +96,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     embeddedPostgresPort: int(env, 'EMBEDDED_POSTGRES_PORT', 54329),
     apiPort,
     apiHost: env.API_HOST || '127.0.0.1',
+    httpKeepAliveSeconds: atLeastOne(env, 'HTTP_KEEP_ALIVE_SECONDS', 65),
     checkoutPort,
     checkoutUrl: (env.CHECKOUT_URL || `http://localhost:${checkoutPort}`).replace(/\/$/, ''),
     publicApiUrl: (env.PUBLIC_API_URL || `http://localhost:${apiPort}`).replace(/\/$/, ''),

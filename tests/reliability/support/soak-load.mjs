@@ -26,7 +26,7 @@ const bodies = config.tokens.flatMap((token, i) => {
 });
 let next = 0;
 
-const tally = { requests: 0, ok: 0, non2xx: 0, graphqlErrors: 0, transport: 0, backlogged: 0, statuses: {}, latencies: [] };
+const tally = { requests: 0, ok: 0, non2xx: 0, graphqlErrors: 0, transport: 0, backlogged: 0, statuses: {}, transportCauses: {}, latencies: [] };
 let counting = false;
 let outstanding = 0;
 
@@ -35,7 +35,7 @@ function post(dueAt) {
   outstanding++;
   return new Promise((resolve) => {
     let settled = false;
-    const done = (kind, status) => {
+    const done = (kind, status, cause) => {
       if (settled) return;
       settled = true;
       outstanding--;
@@ -43,6 +43,7 @@ function post(dueAt) {
         tally.requests++;
         tally[kind]++;
         if (status !== undefined && kind !== 'ok') tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
+        if (cause !== undefined) tally.transportCauses[cause] = (tally.transportCauses[cause] ?? 0) + 1;
         tally.latencies.push(performance.now() - dueAt);
       }
       resolve();
@@ -57,11 +58,11 @@ function post(dueAt) {
           if (status < 200 || status >= 300) return done('non2xx', status);
           done(Buffer.concat(chunks).includes('"errors"') ? 'graphqlErrors' : 'ok', status);
         });
-        response.on('error', () => done('transport'));
+        response.on('error', (error) => done('transport', undefined, error.code ?? error.message));
       },
     );
     request.setTimeout(timeoutMs, () => request.destroy(new Error('timeout')));
-    request.on('error', () => done('transport'));
+    request.on('error', (error) => done('transport', undefined, error.code ?? error.message));
     request.end(body);
   });
 }
@@ -126,6 +127,7 @@ console.log(
     graphqlErrors: tally.graphqlErrors,
     transport: tally.transport + tally.backlogged,
     statuses: tally.statuses,
+    transportCauses: tally.transportCauses,
     seconds,
     throughput: tally.requests / seconds,
     p50: percentile(50),

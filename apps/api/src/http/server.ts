@@ -111,6 +111,9 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   // proxy (by default: the checkout server on this host) set it.
   app.set('trust proxy', settings.trustProxy);
   const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = settings.httpKeepAliveSeconds * 1000;
+  // Headers of a request on a reused socket get at least the keep-alive window (the pairing load balancer guides give).
+  httpServer.headersTimeout = httpServer.keepAliveTimeout + 1000;
 
   const baseContext = (req: Request) => {
     const em = orm.em.fork();
