@@ -2,9 +2,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { root } from './postgres.mjs';
 
-/** The API as it runs in production: its own process, NODE_ENV=production. */
+/**
+ * The API as it runs in production: its own process, NODE_ENV=production. BENCH_CPU_PROF=<dir>
+ * writes a V8 CPU profile of each API process into <dir> when it stops (open it in Chrome DevTools).
+ */
 export async function startApiProcess({ databaseUrl, port, env = {} }) {
-  const child = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(root, 'apps/api/dist/main.js')], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { payAll } from '../baselines/pay-with-link-sql.mjs';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
+import { cpuPerUnit, cpuSnapshot } from '../lib/cpu.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { createBenchDatabase, dropBenchDatabase, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
 
@@ -20,12 +21,17 @@ export async function run({ adminUrl, progress }) {
   });
 
   progress(`S2: baseline (one pg transaction per payment), ${PAYMENTS} payments`);
+  const baseCpuBefore = cpuSnapshot();
   const base = await payAll({ databaseUrl: url, merchantId, tokens: Array.from({ length: PAYMENTS }, (_, i) => `base-pay-${i + 1}`), concurrency: 50 });
+
+  const baseCpu = cpuPerUnit(baseCpuBefore, cpuSnapshot(), PAYMENTS);
 
   progress(`S2: KometPay payWithLink, ${PAYMENTS} payments`);
   const api = await startApiProcess({ databaseUrl: url, port: freePort() });
   const bodies = Array.from({ length: PAYMENTS }, (_, i) => JSON.stringify({ query: PAY, variables: { token: `api-pay-${i + 1}`, key: randomUUID() } }));
+  const oursCpuBefore = cpuSnapshot(api.pid);
   const ours = await runLoad({ mode: 'autocannon', url: `${api.url}/checkout/graphql`, connections: 50, amount: PAYMENTS, bodies });
+  const oursCpu = cpuPerUnit(oursCpuBefore, cpuSnapshot(api.pid), PAYMENTS);
   await api.stop();
 
   const integrity = await withClient(url, async (client) => {
@@ -44,11 +50,13 @@ export async function run({ adminUrl, progress }) {
   return {
     id: 'S2',
     workload: `payWithLink, ${PAYMENTS} distinct invoices, sandbox at 0 ms, 50 connections`,
-    ours: `${throughput.toFixed(0)} payments/s, p99 ${ours.p99} ms; ${integrity.succeeded} succeeded, ${integrity.charges} processor charges, ${integrity.double_charged} double charges`,
-    baseline: `${base.throughput.toFixed(0)} payments/s, p99 ${base.p99.toFixed(0)} ms`,
+    ours:
+      `${throughput.toFixed(0)} payments/s, p99 ${ours.p99} ms; ${integrity.succeeded} succeeded, ${integrity.charges} processor charges, ${integrity.double_charged} double charges; ` +
+      `CPU ${oursCpu.machineMs.toFixed(1)} ms per payment (API process ${oursCpu.processMs.toFixed(1)} ms, kernel ${(oursCpu.kernelShare * 100).toFixed(0)}%)`,
+    baseline: `${base.throughput.toFixed(0)} payments/s, p99 ${base.p99.toFixed(0)} ms; CPU ${baseCpu.machineMs.toFixed(1)} ms per payment (kernel ${(baseCpu.kernelShare * 100).toFixed(0)}%)`,
     ratio: `${ratio.toFixed(2)}x throughput`,
     target: '>= 0.5x; zero double charges',
     met: ratio >= 0.5 && integrity.double_charged === 0 && integrity.succeeded === integrity.charges && integrity.succeeded === PAYMENTS,
-    raw: { ours, baseline: base, integrity },
+    raw: { ours, baseline: base, integrity, cpu: { ours: oursCpu, baseline: baseCpu } },
   };
 }
