@@ -3,7 +3,7 @@ import './enums.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, lexicographicSortSchema } from 'graphql';
 import { type BuildSchemaOptions, type PubSub, buildSchema } from 'type-graphql';
-import { CheckoutCardSetupResolver, CheckoutResolver } from '../modules/checkout/checkout.resolver.js';
+import { CheckoutCardSetupResolver, CheckoutResolver, PublicPaymentResultResolver } from '../modules/checkout/checkout.resolver.js';
 import { CustomerResolver } from '../modules/customer/customer.resolver.js';
 import { InvoiceResolver } from '../modules/invoice/invoice.resolver.js';
 import { MerchantResolver } from '../modules/merchant/merchant.resolver.js';
@@ -64,7 +64,7 @@ export async function buildMerchantSchema(): Promise<GraphQLSchema> {
 
 /** The public checkout schema (POST /checkout/graphql): link and card-setup operations only. */
 export async function buildCheckoutSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ ...common, resolvers: [CheckoutResolver, CheckoutCardSetupResolver] });
+  return buildSchema({ ...common, resolvers: [CheckoutResolver, PublicPaymentResultResolver, CheckoutCardSetupResolver] });
 }
 
 /** The SDL committed in packages/schema: sorted, with directive usages such as `@supervisor`. */

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { PaymentMethodKind } from '../../domain/statuses.js';
 import type { CheckoutContext } from '../../graphql/context.js';
 import { ProcessorKindEnum } from '../../graphql/enums.js';
@@ -46,13 +46,12 @@ export class CheckoutResolver {
   ): Promise<PublicPaymentResultType> {
     const mandate = { type: 'online' as const, ipAddress: ctx.ip ?? '127.0.0.1', userAgent: ctx.userAgent ?? 'unknown' };
     const transaction = await ctx.tokenLookups.guard(ctx.ip, () => ctx.services.payments.payWithLink(token, paymentMethodToken, idempotencyKey, mandate));
-    const view = await ctx.services.links.findPublic(token, ctx.clock.now());
     return Object.assign(new PublicPaymentResultType(), {
       status: transaction.status,
       failureCode: transaction.failureCode ?? null,
       failureMessage: transaction.failureMessage ?? null,
       receipt: PublicPaymentResultType.receiptOf(transaction),
-      link: toPublicLink(view!, ctx),
+      linkToken: token,
     });
   }
 
@@ -63,6 +62,16 @@ export class CheckoutResolver {
   })
   paymentLinkStatus(@Root() view: PublicLinkView, @Ctx() ctx: CheckoutContext, @Arg('token') _token: string): PublicPaymentLinkType {
     return toPublicLink(view, ctx);
+  }
+}
+
+@Resolver(() => PublicPaymentResultType)
+export class PublicPaymentResultResolver {
+  /** Read after the attempt, and only when asked for. */
+  @FieldResolver(() => PublicPaymentLinkType)
+  async link(@Root() result: PublicPaymentResultType, @Ctx() ctx: CheckoutContext): Promise<PublicPaymentLinkType> {
+    const view = await ctx.services.links.findPublic(result.linkToken, ctx.clock.now());
+    return toPublicLink(view!, ctx);
   }
 }
 

@@ -29,6 +29,28 @@ export function assertIdempotencyKey(key: string): void {
 }
 
 /**
+ * A key held by one run() call. The operation may record its result inside its own last database
+ * transaction, so that the effect and the key's outcome commit together and run() has nothing left
+ * to write. An operation that calls recordIn() must let that transaction's failure propagate.
+ */
+export class IdempotencyClaim {
+  /** The result written by recordIn(). */
+  recorded: string | null = null;
+
+  constructor(
+    readonly scope: string,
+    readonly key: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async recordIn(tx: EntityManager, result: string): Promise<void> {
+    const outcome: StoredOutcome = { result };
+    await tx.nativeUpdate(IdempotencyKey, { scope: this.scope, key: this.key, state: IdempotencyState.IN_PROGRESS }, { state: IdempotencyState.COMPLETED, response: outcome, completedAt: this.clock.now() });
+    this.recorded = result;
+  }
+}
+
+/**
  * Idempotency for money-moving mutations. Same scope + key + input replays the stored outcome
  * without running the operation again; same key with a different input is IDEMPOTENCY_KEY_REUSED;
  * a concurrent duplicate waits for the first to finish (or gets IDEMPOTENCY_KEY_IN_USE).
@@ -42,15 +64,18 @@ export class IdempotencyService {
     private readonly clock: Clock,
   ) {}
 
-  async run(scope: string, key: string, operation: string, input: unknown, work: () => Promise<string>): Promise<string> {
+  async run(scope: string, key: string, operation: string, input: unknown, work: (claim: IdempotencyClaim) => Promise<string>): Promise<string> {
     assertIdempotencyKey(key);
     const requestHash = createHash('sha256').update(canonical({ operation, input })).digest('hex');
     const claimed = await this.claim(scope, key, operation, requestHash);
     if (!claimed) return this.replay(await this.awaitOutcome(scope, key, requestHash));
 
+    const claim = new IdempotencyClaim(scope, key, this.clock);
     let outcome: StoredOutcome;
     try {
-      outcome = { result: await work() };
+      const result = await work(claim);
+      if (claim.recorded === result) return result;
+      outcome = { result };
     } catch (error) {
       if (!(error instanceof DomainError) || error.retryable) {
         // The outcome is unknown (a crash, the database, the processor): free the key for a retry.

@@ -26,7 +26,7 @@ import {
 } from '../../processors/processor.port.js';
 import { Customer } from '../customer/customer.entity.js';
 import { queueEmail } from '../email/email-outbox.js';
-import type { IdempotencyService } from '../idempotency/idempotency.service.js';
+import type { IdempotencyClaim, IdempotencyService } from '../idempotency/idempotency.service.js';
 import { Invoice } from '../invoice/invoice.entity.js';
 import { assertOpenForChange, type InvoiceService } from '../invoice/invoice.service.js';
 import type { MerchantActor } from '../merchant/actor.js';
@@ -90,6 +90,14 @@ export interface TerminalPaymentInput {
   invoiceIds?: string[] | null;
   amount?: bigint | null;
   currency?: string | null;
+}
+
+/** What the request that made an attempt knows when it records the outcome (webhooks and recovery know neither). */
+interface OutcomeContext {
+  /** The request's idempotency key, whose result is written with the outcome. */
+  claim?: IdempotencyClaim;
+  /** The invoices phase 1 allocated the attempt to (allocations never change). */
+  invoiceIds?: string[] | null;
 }
 
 const MAX_INVOICES_PER_PAYMENT = 100;
@@ -156,9 +164,10 @@ export class PaymentService {
   async payWithLink(token: string, paymentMethodToken: string, idempotencyKey: string, mandate: AchMandate | null): Promise<Transaction> {
     const link = await this.em.findOne(PaymentLink, { tokenHash: hashToken(token) });
     if (!link) throw new DomainError(ErrorCode.NOT_FOUND, 'This payment link does not exist');
-    const id = await this.idempotency.run(`link:${link.id}`, idempotencyKey, 'payWithLink', { paymentMethodToken }, async () => {
+    let produced: Transaction | null = null;
+    const id = await this.idempotency.run(`link:${link.id}`, idempotencyKey, 'payWithLink', { paymentMethodToken }, async (claim) => {
       const paymentMethod = await this.describe(paymentMethodToken);
-      const transaction = await this.run({
+      produced = await this.run(claim, {
         merchantId: link.merchant.id,
         transactionKey: `link:${link.id}:${idempotencyKey}`,
         channel: PaymentChannel.PAYMENT_LINK,
@@ -185,9 +194,10 @@ export class PaymentService {
           return { customer: invoice.customer, currency: invoice.currency, amount, allocations: [{ invoice, amount }] };
         },
       });
-      return transaction.id;
+      return produced.id;
     });
-    return this.em.findOneOrFail(Transaction, { id }, { refresh: true });
+    // A replayed key names a transaction made by an earlier request: read it as it is now.
+    return produced ?? this.em.findOneOrFail(Transaction, { id }, { refresh: true });
   }
 
   /** Manual entry and "Pay Invoices": one payment across open invoices of one customer, oldest first. */
@@ -297,16 +307,20 @@ export class PaymentService {
     input: object,
     prepare: () => Promise<Omit<Attempt, 'merchantId' | 'transactionKey' | 'mandate'>>,
   ): Promise<Transaction> {
-    const id = await this.idempotency.run(`merchant:${actor.merchantId}`, idempotencyKey, operation, input, async () => {
+    let produced: Transaction | null = null;
+    const id = await this.idempotency.run(`merchant:${actor.merchantId}`, idempotencyKey, operation, input, async (claim) => {
       const attempt = await prepare();
       // Manual entry: the merchant holds the customer's signed authorization for a bank debit.
-      return (await this.run({ ...attempt, merchantId: actor.merchantId, transactionKey: idempotencyKey, mandate: { type: 'offline' } })).id;
+      produced = await this.run(claim, { ...attempt, merchantId: actor.merchantId, transactionKey: idempotencyKey, mandate: { type: 'offline' } });
+      return produced.id;
     });
-    return this.em.findOneOrFail(Transaction, { id }, { refresh: true });
+    // A replayed key names a transaction made by an earlier request: read it as it is now.
+    return produced ?? this.em.findOneOrFail(Transaction, { id }, { refresh: true });
   }
 
-  private async run(attempt: Attempt): Promise<Transaction> {
-    const transaction = await this.begin(attempt);
+  /** The three phases of an attempt; the outcome's transaction also records the idempotency key's result. */
+  private async run(claim: IdempotencyClaim, attempt: Attempt): Promise<Transaction> {
+    const { transaction, invoiceIds } = await this.begin(attempt);
     if (transaction.status !== TransactionStatus.PENDING) return transaction;
     crashPoint('after-begin');
     let payment: ProcessorPayment;
@@ -318,18 +332,21 @@ export class PaymentService {
       crashPoint('after-processor');
     } catch (error) {
       if (error instanceof ProcessorError && !error.retryable) {
-        return this.fail(transaction.id, error.code, error.message);
+        return this.fail(transaction.id, error.code, error.message, claim);
       }
       throw new DomainError(ErrorCode.PROCESSOR_UNAVAILABLE, 'The payment processor did not answer; the payment is being confirmed. Retry with the same idempotency key.', { transactionId: transaction.id }, true);
     }
-    return this.applyOutcome(transaction.id, payment);
+    return this.applyOutcome(transaction.id, payment, { claim, invoiceIds });
   }
 
-  /** Phase 1: the attempt, recorded PENDING with its allocations, or the one this key already made. */
-  private async begin(attempt: Attempt): Promise<Transaction> {
+  /**
+   * Phase 1: the attempt, recorded PENDING with its allocations, or the one this key already made.
+   * Also the invoices it was allocated to (allocations never change), when it was made now.
+   */
+  private async begin(attempt: Attempt): Promise<{ transaction: Transaction; invoiceIds: string[] | null }> {
     return this.em.fork().transactional(async (tx) => {
       const existing = await tx.findOne(Transaction, { merchant: attempt.merchantId, idempotencyKey: attempt.transactionKey });
-      if (existing) return existing;
+      if (existing) return { transaction: existing, invoiceIds: null };
       const plan = await attempt.plan(tx);
       if (plan.amount <= 0n) throw new DomainError(ErrorCode.PAYMENT_IN_PROGRESS, 'Nothing is payable now: a payment is already in progress');
       const now = this.clock.now();
@@ -355,16 +372,18 @@ export class PaymentService {
         createdAt: now,
       });
       for (const { invoice, amount } of plan.allocations) tx.create(TransactionAllocation, { transaction, invoice, amount });
-      recordEvent(tx, transactionEvent(transaction, 'transaction.created', plan.allocations.map((a) => a.invoice.id)), now);
-      return transaction;
+      const invoiceIds = plan.allocations.map((a) => a.invoice.id);
+      recordEvent(tx, transactionEvent(transaction, 'transaction.created', invoiceIds), now);
+      return { transaction, invoiceIds };
     });
   }
 
   /** Phase 3: the processor's answer, applied under the invoices' locks (invoices first, then the transaction). */
-  private async applyOutcome(transactionId: string, payment: ProcessorPayment): Promise<Transaction> {
+  private async applyOutcome(transactionId: string, payment: ProcessorPayment, attempt: OutcomeContext = {}): Promise<Transaction> {
     return this.em.fork().transactional(async (tx) => {
-      const allocations = await tx.find(TransactionAllocation, { transaction: transactionId });
-      const invoices = await this.lockInvoices(tx, null, allocations.map((a) => a.invoice.id));
+      await attempt.claim?.recordIn(tx, transactionId);
+      const invoiceIds = attempt.invoiceIds ?? (await tx.find(TransactionAllocation, { transaction: transactionId })).map((a) => a.invoice.id);
+      const invoices = await this.lockInvoices(tx, null, invoiceIds);
       const transaction = (await lockRow(tx, Transaction, { id: transactionId }, ['customer', 'merchant']))!;
       transaction.processorReference ??= payment.reference;
       const path = statusPath(transaction.status, payment.status);
@@ -404,7 +423,7 @@ export class PaymentService {
   }
 
   /** An attempt the processor refused outright (an unusable token, a reader that is gone). */
-  private async fail(transactionId: string, code: string, message: string): Promise<Transaction> {
+  private async fail(transactionId: string, code: string, message: string, claim: IdempotencyClaim): Promise<Transaction> {
     return this.applyOutcome(transactionId, {
       reference: '',
       status: 'FAILED',
@@ -415,7 +434,7 @@ export class PaymentService {
       failure: { code: code as ProcessorError['code'], message, declineCode: null },
       fee: null,
       metadata: {},
-    });
+    }, { claim });
   }
 
   private paymentRequest(transaction: Transaction) {
@@ -482,7 +501,7 @@ export class PaymentService {
     if (ids.some((id) => !isUuid(id))) throw notFound('invoice', 'invoiceIds');
     const sorted = [...ids].sort();
     const where = merchantId ? { id: { $in: sorted }, merchant: merchantId } : { id: { $in: sorted } };
-    const invoices = await lockRows(tx, Invoice, where, { orderBy: { id: 'asc' }, populate: ['merchant', 'customer'] });
+    const invoices = await lockRows(tx, Invoice, where, { orderBy: { id: 'asc' } });
     if (invoices.length !== sorted.length) throw notFound('invoice', 'invoiceIds');
     return invoices;
   }

@@ -130,6 +130,9 @@ export class PublicPaymentResultType {
   @Field(() => PublicPaymentLinkType, { description: 'The link after the attempt.' })
   link!: PublicPaymentLinkType;
 
+  /** The link paid through: the `link` field is read from it. */
+  linkToken!: string;
+
   static receiptOf(transaction: Transaction): PublicReceiptType | null {
     if (transaction.status !== TransactionStatus.SUCCEEDED && transaction.status !== TransactionStatus.PROCESSING) return null;
     return Object.assign(new PublicReceiptType(), {

@@ -335,9 +335,9 @@ export class SandboxProcessor implements PaymentProcessor {
 
   /** Inserts a new payment; a concurrent twin with the same key wins and is returned instead. */
   private async insertOnce(payment: SandboxPayment, idempotencyKey: string, requestHash: string): Promise<SandboxPayment> {
-    const em = this.options.em();
     try {
-      await em.persist(payment).flush();
+      // One INSERT in its own implicit transaction: a flush would wrap it in BEGIN ... COMMIT.
+      await this.options.em().insert(payment);
       return payment;
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
