@@ -3,6 +3,7 @@ import { EmailMessage } from '../apps/api/src/modules/email/email-message.entity
 import { Invoice } from '../apps/api/src/modules/invoice/invoice.entity.js';
 import { OutboxEvent } from '../apps/api/src/modules/outbox/outbox-event.entity.js';
 import { PaymentLink } from '../apps/api/src/modules/payment-link/payment-link.entity.js';
+import { publicLinkSql } from '../apps/api/src/modules/payment-link/payment-link.service.js';
 import { startTestApi, type TestApi, type TestMerchant } from './support/api.js';
 import { expectGraphQLError } from './support/graphql.js';
 import { eventually } from './support/payments.js';
@@ -286,7 +287,47 @@ describe('listing invoices', () => {
       await quiet.close();
     }
   });
+
+  it("reads only the invoice's own transactions to show its link, however long the merchant's history", async () => {
+    // The soak found link lookups growing with every payment: without fresh planner statistics, the
+    // amounts started from every SUCCEEDED transaction and probed their allocations.
+    const history = await t.createMerchant('Long History');
+    const client = history.client();
+    const cust = (await client.request<Inv>(CREATE_CUSTOMER, { input: { name: 'Regular', email: 'regular@example.com' } })).createCustomer.id;
+    const invoiceIds: string[] = [];
+    for (const number of ['H-1', 'H-2']) {
+      const id = (await client.request<Inv>(CREATE_INVOICE, { input: { customerId: cust, number, currency: 'USD', lines: [{ description: 'x', quantity: 1, unitAmount: '900000' }] } })).createInvoice.id;
+      await client.request(SEND, { id });
+      invoiceIds.push(id);
+    }
+    const [shown, busy] = invoiceIds;
+    await client.request(OFFLINE, { invoiceId: shown, amount: '100', method: 'CASH', key: randomUUID() });
+    const connection = t.orm.em.fork().getConnection();
+    await connection.execute(
+      `with made as (
+         insert into "transaction" (id, merchant_id, kind, status, channel, method, amount, currency, idempotency_key, requires_manual_reconciliation, settlement, version, created_at, updated_at)
+         select gen_random_uuid(), ?, 'CHARGE', 'SUCCEEDED', 'MANUAL_ENTRY', 'CREDIT_CARD', 1, 'USD', 'history-' || g, false, 'PENDING', 1, now(), now()
+         from generate_series(1, 3000) g returning id)
+       insert into transaction_allocation (id, transaction_id, invoice_id, amount) select gen_random_uuid(), id, ?, 1 from made`,
+      [history.id, busy],
+    );
+    const [link] = await connection.execute<{ token_hash: string }[]>(`select token_hash from payment_link where invoice_id = ? and status = 'ACTIVE'`, [shown]);
+    const [explained] = await connection.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`explain (analyze, format json) ${publicLinkSql}`, [link.token_hash]);
+    const transactionRowsRead = (node: PlanNode): number =>
+      (node['Relation Name'] === 'transaction' ? node['Actual Rows'] * node['Actual Loops'] : 0) + (node.Plans ?? []).reduce((sum, child) => sum + transactionRowsRead(child), 0);
+    expect(transactionRowsRead(explained['QUERY PLAN'][0].Plan)).toBeLessThanOrEqual(2);
+    // The same amounts, read the bounded way.
+    expect((await client.request<Inv>(INVOICE, { id: shown })).invoice.amountPaid.amount).toBe('100');
+    expect((await client.request<Inv>(INVOICE, { id: busy })).invoice.amountPaid.amount).toBe('3000');
+  });
 });
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  Plans?: PlanNode[];
+}
 
 /** Seeds 60 invoices x 2 payments and checks that a page of 50 costs the statements a page of 5 does. */
 async function countStatements(t: TestApi): Promise<void> {

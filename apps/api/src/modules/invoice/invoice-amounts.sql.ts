@@ -2,6 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type InvoiceAmounts, deriveAmounts } from '../../domain/invoice-amounts.js';
 
 /**
+ * The allocation's transaction, read by primary key. `offset 0` keeps the subquery from being
+ * flattened into a join, so the planner cannot start from every transaction of a status and probe
+ * the allocations (it did, with statistics that had not caught up, and every link lookup grew with
+ * the merchant's whole history). Driven by the invoice's allocations, the work is bounded by them.
+ */
+const transactionByPrimaryKey = (columns: string) => `select ${columns} from "transaction" t where t.id = a.transaction_id offset 0`;
+
+/**
  * The one SQL that derives invoice amounts (DESIGN.md 1b), as a LATERAL subquery over `i` (an
  * invoice row). Every reader of amounts (GraphQL loaders, locked service reads, the public link
  * page) goes through it.
@@ -14,13 +22,15 @@ export const invoiceAmountsLateral = `
       -- it brought is gone already, and a refund paid out on it cannot take it away a second time.
       coalesce((
         select sum(case when t.kind = 'CHARGE' then a.amount else -a.amount end)
-        from transaction_allocation a join "transaction" t on t.id = a.transaction_id
-        left join "transaction" c on c.id = t.refund_of_id
-        where a.invoice_id = i.id and t.status = 'SUCCEEDED' and (t.kind = 'CHARGE' or c.status = 'SUCCEEDED')
+        from transaction_allocation a
+        cross join lateral (${transactionByPrimaryKey('t.kind, t.status, t.refund_of_id')}) t
+        where a.invoice_id = i.id and t.status = 'SUCCEEDED'
+          and (t.kind = 'CHARGE' or (select c.status from "transaction" c where c.id = t.refund_of_id) = 'SUCCEEDED')
       ), 0)::text as paid,
       coalesce((
         select sum(a.amount)
-        from transaction_allocation a join "transaction" t on t.id = a.transaction_id
+        from transaction_allocation a
+        cross join lateral (${transactionByPrimaryKey('t.kind, t.status')}) t
         where a.invoice_id = i.id and t.kind = 'CHARGE' and t.status in ('PENDING', 'PROCESSING')
       ), 0)::text as in_flight,
       coalesce((select sum(c.amount) from credit_memo c where c.invoice_id = i.id), 0)::text as credited
