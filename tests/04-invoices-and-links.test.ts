@@ -3,7 +3,9 @@ import { EmailMessage } from '../apps/api/src/modules/email/email-message.entity
 import { Invoice } from '../apps/api/src/modules/invoice/invoice.entity.js';
 import { OutboxEvent } from '../apps/api/src/modules/outbox/outbox-event.entity.js';
 import { PaymentLink } from '../apps/api/src/modules/payment-link/payment-link.entity.js';
-import { publicLinkSql } from '../apps/api/src/modules/payment-link/payment-link.service.js';
+import { PaymentLinkService, publicLinkSql } from '../apps/api/src/modules/payment-link/payment-link.service.js';
+import { createOrm } from '../apps/api/src/db/orm.js';
+import { createLogger } from '../apps/api/src/logger.js';
 import { startTestApi, type TestApi, type TestMerchant } from './support/api.js';
 import { expectGraphQLError } from './support/graphql.js';
 import { eventually } from './support/payments.js';
@@ -319,6 +321,38 @@ describe('listing invoices', () => {
     // The same amounts, read the bounded way.
     expect((await client.request<Inv>(INVOICE, { id: shown })).invoice.amountPaid.amount).toBe('100');
     expect((await client.request<Inv>(INVOICE, { id: busy })).invoice.amountPaid.amount).toBe('3000');
+  });
+
+  it('reads the public link view through a statement planned once per connection, and inside a transaction sees its writes', async () => {
+    const merchant = await t.createMerchant('Prepared Reads');
+    const client = merchant.client();
+    const customerId = (await client.request<Inv>(CREATE_CUSTOMER, { input: { name: 'Prepared', email: 'prepared@example.com' } })).createCustomer.id;
+    const invoiceId = (await client.request<Inv>(CREATE_INVOICE, { input: { customerId, number: 'P-1', currency: 'USD', lines: [{ description: 'x', quantity: 1, unitAmount: '5000' }] } })).createInvoice.id;
+    const token = tokenOf((await client.request<Inv>(SEND, { id: invoiceId })).sendInvoice.paymentLink.url);
+
+    // One pooled connection: the statement's preparation is visible to the next query on it.
+    const orm = await createOrm(t.db.url, 1, createLogger('error'));
+    try {
+      const em = orm.em.fork();
+      const links = new PaymentLinkService(em, t.settings);
+      for (let i = 0; i < 3; i++) expect((await links.findPublic(token, t.clock.now()))?.amounts.due).toBe(5000n);
+      const pool = await em.getConnection().getNativeClient();
+      const { rows } = await pool.query<{ name: string }>('select name from pg_prepared_statements');
+      expect(rows.map((row) => row.name)).toEqual(['kometpay_public_link_view']);
+
+      const rolledBack = new Error('roll back');
+      await expect(
+        em.transactional(async (tx) => {
+          await tx.execute(`update invoice_line set unit_amount = 7000 where invoice_id = ?`, [invoiceId]);
+          expect((await new PaymentLinkService(tx, t.settings).findPublic(token, t.clock.now()))?.amounts.due).toBe(7000n);
+          throw rolledBack;
+        }),
+      ).rejects.toBe(rolledBack);
+      expect((await links.findPublic(token, t.clock.now()))?.amounts.due).toBe(5000n);
+      expect(await links.findPublic('no-such-token', t.clock.now())).toBeNull();
+    } finally {
+      await orm.close();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { InvoiceStatus, PaymentLinkStatus, paymentLinkStateMachine } from '../..
 import { generateSecret, hashToken } from '../../domain/tokens.js';
 import type { Invoice } from '../invoice/invoice.entity.js';
 import { type AmountColumns, amountsFromRow, invoiceAmountsLateral } from '../invoice/invoice-amounts.sql.js';
+import { PreparedStatement } from '../../db/prepared-statement.js';
 import { recordEvent } from '../outbox/outbox.service.js';
 import { PaymentLink } from './payment-link.entity.js';
 
@@ -60,6 +61,9 @@ export const publicLinkSql = `
   ${invoiceAmountsLateral}
   where pl.token_hash = ?`;
 
+/** The checkout's hottest read (every page view, every status poll): planned once per connection. */
+const publicLinkView = new PreparedStatement<PublicLinkRow>('kometpay_public_link_view', publicLinkSql);
+
 export class PaymentLinkService {
   constructor(
     private readonly em: EntityManager,
@@ -88,7 +92,7 @@ export class PaymentLinkService {
 
   /** The checkout's view of a link, or null for a token we never issued. */
   async findPublic(token: string, now: Date): Promise<PublicLinkView | null> {
-    const [row] = await this.em.execute<PublicLinkRow[]>(publicLinkSql, [hashToken(token)]);
+    const [row] = await publicLinkView.rows(this.em, [hashToken(token)]);
     if (!row) return null;
     const amounts = amountsFromRow(row);
     return {
