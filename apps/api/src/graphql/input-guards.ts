@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { BREAK, GraphQLError, Kind, visit } from 'graphql';
+import { BREAK, type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 import { ErrorCode } from '../domain/errors.js';
 
 /**
@@ -22,21 +22,30 @@ function malformedTextIn(value: unknown, path: string[]): string | null {
   return null;
 }
 
+/** Whether a document has malformed text written in it; Apollo hands out one parsed document per query text, so each is visited once. */
+const documentsChecked = new WeakMap<DocumentNode, boolean>();
+function documentHasMalformedText(document: DocumentNode): boolean {
+  let found = documentsChecked.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      [Kind.STRING](node) {
+        if (!isMalformed(node.value)) return undefined;
+        found = true;
+        return BREAK;
+      },
+    });
+    documentsChecked.set(document, found);
+  }
+  return found;
+}
+
 /** Malformed text, in the variables or written in the query, is refused as bad input before anything runs. */
 export const refuseMalformedText: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document }) {
-        let field = malformedTextIn(request.variables ?? {}, []);
-        if (field === null) {
-          visit(document, {
-            [Kind.STRING](node) {
-              if (!isMalformed(node.value)) return undefined;
-              field = 'query';
-              return BREAK;
-            },
-          });
-        }
+        const field = malformedTextIn(request.variables ?? {}, []) ?? (documentHasMalformedText(document) ? 'query' : null);
         if (field !== null) {
           throw new GraphQLError('Text must be valid Unicode without NUL characters', { extensions: { code: ErrorCode.BAD_USER_INPUT, field, http: { status: 400 } } });
         }

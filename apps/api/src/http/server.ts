@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
@@ -107,6 +107,8 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
 
   const app = express();
   app.disable('x-powered-by');
+  // Answers are live (an invoice's amount due, a payment's status): no conditional requests, so no body hash per answer.
+  app.set('etag', false);
   // The customer's address (rate limits, ACH mandates) comes from X-Forwarded-For when a trusted
   // proxy (by default: the checkout server on this host) set it.
   app.set('trust proxy', settings.trustProxy);
@@ -143,6 +145,8 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   ];
   const plugins = (extra: ApolloServerPlugin<any>[] = []): ApolloServerPlugin<any>[] => [
     ApolloServerPluginLandingPageDisabled(),
+    // No cache hints are ever set (every answer is live and per caller): without this, Apollo wraps every field's resolver to collect them.
+    ApolloServerPluginCacheControlDisabled(),
     unexpectedErrorPlugin,
     refuseMalformedText,
     ...extra,
