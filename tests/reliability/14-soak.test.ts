@@ -233,7 +233,7 @@ beforeAll(async () => {
       TOKEN_LOOKUP_MAX_MISSES: '100000000',
     },
     logs,
-    { execArgv: ['--expose-gc', '--import', path.join(repoRoot, 'tests/reliability/support/soak-probe.mjs')], ipc: true },
+    { execArgv: [...(process.env.SOAK_API_ARGS?.split(' ').filter(Boolean) ?? []), '--expose-gc', '--import', path.join(repoRoot, 'tests/reliability/support/soak-probe.mjs')], ipc: true },
   );
   void api.exited.then((exit) => (apiExit = exit));
   for (const name of ['Soak Flowers', 'Soak Plants']) shops.push(await Shop.open(await onboardMerchant(orm, systemClock, api.url, name), api.url, `${name} Buyer`));
@@ -278,12 +278,7 @@ afterAll(async () => {
 
 describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', () => {
   it(`holds errors < 0.1%, RSS growth < 10%, event-loop lag p99 < 50 ms for ${SECONDS} s, and delivers every payment event to every subscriber`, async () => {
-    // 1. S1's maximum on this machine, now: closed loop, 50 connections.
-    const max = await runLoad({ mode: 'closed', connections: MAX_CONNECTIONS, warmupSeconds: MAX_WARMUP_SECONDS, seconds: MAX_SECONDS });
-    expect(max.errors).toBe(0);
-    const rate = Math.floor(max.throughput * LOAD_SHARE);
-
-    // 2. 200 subscribers, from the outbox's end now: 50 streams per (partner, merchant) pair granted.
+    // 1. 200 subscribers, from the outbox's end now: 50 streams per (partner, merchant) pair granted.
     const [{ max: position }] = await sql<{ max: string | null }>('select max(position)::text as max from outbox_event');
     const startPosition = Number(position ?? 0);
     const after = encodeEventCursor(BigInt(startPosition));
@@ -292,7 +287,31 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     await eventually(async () => followers.every((follower) => follower.connected || follower.lost), 30_000);
     expect(followers.filter((follower) => follower.lost)).toEqual([]);
 
-    // 3. The soak: S1 reads open-loop at 80% of the maximum, each merchant's cycle once a second, RSS and lag sampled every second.
+    // 2. The merchants' cycles, each on its own clock, half a period apart, from now to the end of the soak.
+    let loading = true;
+    const payments: { merchantId: string; invoiceId: string }[] = [];
+    const cycles = shops.map(async (shop, index) => {
+      await sleep((index * CYCLE_MS) / shops.length);
+      const start = Date.now();
+      for (let n = 0; loading; n++) {
+        await merchantCycle(shop, payments, n);
+        await sleep(Math.max(0, start + (n + 1) * CYCLE_MS - Date.now()));
+      }
+    });
+
+    // 3. S1's maximum on this machine, now, with the rest of the mix running: closed loop, 50 connections.
+    let max: LoadResult;
+    try {
+      max = await runLoad({ mode: 'closed', connections: MAX_CONNECTIONS, warmupSeconds: MAX_WARMUP_SECONDS, seconds: MAX_SECONDS });
+    } catch (error) {
+      loading = false;
+      await Promise.all(cycles);
+      throw error;
+    }
+    expect(max.errors).toBe(0);
+    const rate = Math.floor(max.throughput * LOAD_SHARE);
+
+    // 4. The soak: S1 reads open-loop at 80% of that maximum, the merchants' cycles going on, RSS and lag sampled every second.
     const rss: { at: number; kb: number; apiCpu: number; busy: number; total: number }[] = [];
     const seconds: { at: number; p99: number; heapUsed: number }[] = [];
     let startedAt = 0;
@@ -319,11 +338,8 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     let lagWindow: Promise<Window> | undefined;
     let settledEnd: Promise<Settled> | undefined;
     let measureEnd: NodeJS.Timeout | undefined;
-    let loading = true;
-    const payments: { merchantId: string; invoiceId: string }[] = [];
     let sampler: NodeJS.Timeout | undefined;
     let warmupMark: NodeJS.Timeout | undefined;
-    let cycles: Promise<void>[] = [];
     const onStart = (at: number) => {
       startedAt = at;
       sampler = setInterval(() => rss.push({ at: since(), kb: rssKb(api.pid), apiCpu: cpuSeconds(api.pid), ...machineJiffies() }), 1_000);
@@ -335,15 +351,6 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
         lagWindow = ask<Window>('report', 'window');
         settledEnd = lagWindow.then(() => ask<Settled>('settle', 'settled'));
       }, (SECONDS - 2) * 1_000);
-      // The merchants' cycles, each on its own clock, half a period apart.
-      cycles = shops.map(async (shop, index) => {
-        await sleep((index * CYCLE_MS) / shops.length);
-        const start = Date.now();
-        for (let n = 0; loading; n++) {
-          await merchantCycle(shop, payments, n);
-          await sleep(Math.max(0, start + (n + 1) * CYCLE_MS - Date.now()));
-        }
-      });
     };
     let load: LoadResult;
     try {
@@ -359,7 +366,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     const memoryStart = await settledStart!;
     const memoryEnd = await settledEnd!;
 
-    // 4. Every subscriber got exactly its merchant's transaction events, in order (the outbox is the record of what happened).
+    // 5. Every subscriber got exactly its merchant's transaction events, in order (the outbox is the record of what happened).
     const expectedOf = async (merchantId: string) =>
       (await sql<{ position: string }>(`select position::text from outbox_event where merchant_id = ? and aggregate_type = 'transaction' and position > ? order by position`, [merchantId, startPosition])).map((row) => Number(row.position));
     const expected = new Map<string, number[]>();
@@ -392,7 +399,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     );
     const unannounced = payments.filter((payment) => !succeeded.some((row) => row.merchant_id === payment.merchantId && row.invoice_id === payment.invoiceId));
 
-    // 5. The figures, after the warm-up.
+    // 6. The figures, after the warm-up.
     const measured = rss.filter((sample) => sample.at >= WARMUP_SECONDS);
     const tail = SECONDS * 0.1;
     const rssStart = median(measured.filter((sample) => sample.at <= WARMUP_SECONDS + tail).map((sample) => sample.kb));
@@ -416,7 +423,7 @@ describe('a mixed load at 80% of S1\'s maximum with 200 partner subscribers', ()
     const warnLogs = logs.filter((line) => /"level":40/.test(line));
     report(
       'soak',
-      `${SECONDS} s (warm-up ${WARMUP_SECONDS} s) at ${rate} req/s S1 reads open-loop (${LOAD_SHARE * 100}% of S1's maximum ${max.throughput.toFixed(0)} req/s at ${MAX_CONNECTIONS} connections) + ${payments.length} payments in merchant cycles; ` +
+      `${SECONDS} s (warm-up ${WARMUP_SECONDS} s) at ${rate} req/s S1 reads open-loop (${LOAD_SHARE * 100}% of S1's maximum ${max.throughput.toFixed(0)} req/s at ${MAX_CONNECTIONS} connections, measured with the subscribers and merchant cycles running) + ${payments.length} payments in merchant cycles; ` +
         `${requests} requests (${load.requests} S1, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; ${merchantTally.requests} merchant/checkout), ${errors} errors (${((errors / requests) * 100).toFixed(3)}%: S1 ${load.non2xx} non-2xx ${load.graphqlErrors} GraphQL ${load.transport} transport ${JSON.stringify(load.transportCauses)}, merchant ${merchantTally.non2xx}/${merchantTally.graphqlErrors}/${merchantTally.transport}, ${merchantTally.failedPayments} failed payments); ` +
         `RSS after full GC ${mb(memoryStart.rss / 1024)} -> ${mb(memoryEnd.rss / 1024)} MB (${(rssGrowth * 100).toFixed(1)}%; heap used ${mb(memoryStart.heapUsed / 1024)} -> ${mb(memoryEnd.heapUsed / 1024)} MB; sampled RSS medians ${mb(rssStart)} -> ${mb(rssEnd)} MB, heap ${mb(heapStart / 1024)} -> ${mb(heapEnd / 1024)} MB); ` +
         `event-loop lag p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms (worst second's p99 ${worstSecond.toFixed(1)} ms; API ${(apiCores * 100).toFixed(0)}% of a core, both cores ${(machineBusy * 100).toFixed(0)}% busy); ` +
