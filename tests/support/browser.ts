@@ -51,11 +51,12 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
 }
 
-/** A full-page screenshot under tests/artifacts/checkout/, and copies at the given repository paths. */
+/** A full-page screenshot under tests/artifacts/checkout/, and (UPDATE_SCREENSHOTS=1) copies at the given repository paths. */
 export async function screenshot(page: Page, name: string, ...copies: string[]): Promise<void> {
   await mkdir(path.join(artifactsDir, 'checkout'), { recursive: true });
   const image = await page.screenshot({ path: path.join(artifactsDir, 'checkout', `${name}.png`), fullPage: true, animations: 'disabled' });
-  for (const copy of copies) await writeFile(path.join(root, copy), image);
+  // The README's pictures change only when asked for: a test run leaves the working tree as it was.
+  if (process.env.UPDATE_SCREENSHOTS === '1') for (const copy of copies) await writeFile(path.join(root, copy), image);
 }
 
 export interface ScriptLog {
