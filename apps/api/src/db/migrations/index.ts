@@ -7,6 +7,7 @@ import { Migration20261122024921_Vault } from './migration-20261122024921-vault.
 import { Migration20261122025617_Refunds } from './migration-20261122025617-refunds.js';
 import { Migration20261122030445_PartnerSubscriptions } from './migration-20261122030445-partner-subscriptions.js';
 import { Migration20261122063205_Payouts } from './migration-20261122063205-payouts.js';
+import { Migration20261202110000_PayoutUnmatchedEntries } from './migration-20261202110000-payout-unmatched-entries.js';
 
 /** Every committed migration, in order. The API applies the pending ones on start. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261122025617_Refunds', class: Migration20261122025617_Refunds },
   { name: 'Migration20261122030445_PartnerSubscriptions', class: Migration20261122030445_PartnerSubscriptions },
   { name: 'Migration20261122063205_Payouts', class: Migration20261122063205_Payouts },
+  { name: 'Migration20261202110000_PayoutUnmatchedEntries', class: Migration20261202110000_PayoutUnmatchedEntries },
 ];

@@ -7,7 +7,7 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  */
 @Entity({ tableName: 'processor_payout' })
 export class ProcessorPayoutRecord {
-  [OptionalProps]?: 'settledCount';
+  [OptionalProps]?: 'settledCount' | 'unmatchedEntries';
 
   /** The processor's id (Stripe: po_...). */
   @PrimaryKey({ type: 'text' })
@@ -34,6 +34,21 @@ export class ProcessorPayoutRecord {
   @Property({ type: 'integer' })
   settledCount: number = 0;
 
+  /**
+   * Payments and refunds a PAID payout listed that matched none of our transactions waiting for
+   * settlement when it was applied: money that is not ours, or a payment whose success we had not
+   * recorded yet (its outcome lost, then recovered). The sweep settles the latter once they succeed.
+   */
+  @Property({ type: 'json', default: '[]' })
+  unmatchedEntries: UnmatchedPayoutEntry[] = [];
+
   @Property({ type: 'datetime' })
   reconciledAt!: Date;
+}
+
+export interface UnmatchedPayoutEntry {
+  kind: 'payment' | 'refund';
+  reference: string;
+  /** The processor's fee, minor units as text (JSON has no bigint). */
+  fee: string;
 }

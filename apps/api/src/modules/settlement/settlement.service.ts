@@ -5,7 +5,7 @@ import { lockRows } from '../../db/locking.js';
 import type { PaymentProcessor, PayoutEntry, ProcessorPayout } from '../../processors/processor.port.js';
 import { recordEvent } from '../outbox/outbox.service.js';
 import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
-import { ProcessorPayoutRecord } from './processor-payout.entity.js';
+import { ProcessorPayoutRecord, type UnmatchedPayoutEntry } from './processor-payout.entity.js';
 import { transactionEvent } from '../transaction/transaction.events.js';
 
 /** How far back the periodic sweep asks the processor for payouts: past Stripe's webhook retry window. */
@@ -35,15 +35,18 @@ export class SettlementService {
     private readonly processor: PaymentProcessor,
   ) {}
 
-  /** The periodic sweep, for payouts whose webhook never came: every payout whose status we have not applied. */
+  /**
+   * The periodic sweep: payments that paid payouts carried before we knew they had succeeded, then
+   * every payout whose webhook never came (every payout whose status we have not applied).
+   */
   async reconcileRecentPayouts(): Promise<PayoutOutcome[]> {
+    const outcomes = await this.settleLateSuccesses();
     const since = new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
     const payouts: ProcessorPayout[] = [];
     for await (const payout of this.processor.listPayouts(since)) if (FINAL_PAYOUT_STATUSES.has(payout.status)) payouts.push(payout);
-    if (!payouts.length) return [];
+    if (!payouts.length) return outcomes;
     const applied = await this.em.fork().find(ProcessorPayoutRecord, { reference: { $in: payouts.map((p) => p.reference) } });
     const appliedStatus = new Map(applied.map((record) => [record.reference, record.status]));
-    const outcomes: PayoutOutcome[] = [];
     for (const payout of payouts) {
       if (appliedStatus.get(payout.reference) !== payout.status) outcomes.push(await this.apply(payout));
     }
@@ -66,23 +69,21 @@ export class SettlementService {
       const record = await tx.findOne(ProcessorPayoutRecord, { reference: payout.reference });
       if (record?.status === payout.status) return { reference: payout.reference, status: payout.status, changed: 0 };
       const now = this.clock.now();
-      const changed =
+      const { changed, unmatched } =
         payout.status === 'PAID'
           ? await this.settle(tx, payout, entries, now)
-          : record?.status === 'PAID'
-            ? await this.reverse(tx, payout, now)
-            : 0;
-      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: entries.length, reconciledAt: now };
+          : { changed: record?.status === 'PAID' ? await this.reverse(tx, payout, now) : 0, unmatched: [] };
+      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: entries.length, unmatchedEntries: unmatched, reconciledAt: now };
       if (record) Object.assign(record, facts, payout.status === 'PAID' ? { settledCount: changed } : {});
       else tx.create(ProcessorPayoutRecord, { reference: payout.reference, ...facts, settledCount: payout.status === 'PAID' ? changed : 0 });
       return { reference: payout.reference, status: payout.status, changed };
     });
   }
 
-  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], now: Date): Promise<number> {
+  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], now: Date): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
     const carried = new Map(entries.filter((entry) => entry.kind !== 'failed_payout').map((entry) => [entry.reference, entry]));
     const resent = entries.filter((entry) => entry.kind === 'failed_payout').map((entry) => entry.reference);
-    if (!carried.size && !resent.length) return 0;
+    if (!carried.size && !resent.length) return { changed: 0, unmatched: [] };
     const transactions = await lockRows(
       tx,
       Transaction,
@@ -93,6 +94,65 @@ export class SettlementService {
       },
       { orderBy: { id: 'asc' } },
     );
+    await this.markSettled(tx, transactions, payout, carried, now);
+    const matched = new Set(transactions.map((transaction) => transaction.processorReference));
+    const unmatched = [...carried.values()]
+      .filter((entry) => !matched.has(entry.reference))
+      .map((entry) => ({ kind: entry.kind as UnmatchedPayoutEntry['kind'], reference: entry.reference, fee: entry.fee.toString() }));
+    return { changed: transactions.length, unmatched };
+  }
+
+  /**
+   * Payments and refunds a paid payout carried while they were not SUCCEEDED on our side (the
+   * outcome was lost, and recovery or a late webhook recorded it after the payout was applied):
+   * settled by that payout now. One transaction per payout, under the payout's lock.
+   */
+  private async settleLateSuccesses(): Promise<PayoutOutcome[]> {
+    const since = new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
+    const waiting = await this.em.fork().execute<{ reference: string }[]>(
+      `select distinct p.reference from processor_payout p
+       cross join lateral jsonb_array_elements(p.unmatched_entries) entry
+       join "transaction" t on t.processor_reference = entry->>'reference'
+       where p.status = 'PAID' and p.arrival_date >= ? and p.unmatched_entries <> '[]'
+         and t.status = 'SUCCEEDED' and t.settlement = 'PENDING' and t.settlement_reference is null
+       order by p.reference`,
+      [since],
+    );
+    const outcomes: PayoutOutcome[] = [];
+    for (const { reference } of waiting) {
+      const changed = await this.em.fork().transactional(async (tx) => {
+        await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${reference}`]);
+        const record = await tx.findOne(ProcessorPayoutRecord, { reference });
+        if (record?.status !== 'PAID' || !record.unmatchedEntries.length) return 0;
+        const carried = new Map(record.unmatchedEntries.map((entry) => [entry.reference, { kind: entry.kind, fee: BigInt(entry.fee) }]));
+        const transactions = await lockRows(
+          tx,
+          Transaction,
+          { status: TransactionStatus.SUCCEEDED, settlement: SettlementState.PENDING, settlementReference: null, processorReference: { $in: [...carried.keys()] } },
+          { orderBy: { id: 'asc' } },
+        );
+        if (!transactions.length) return 0;
+        const now = this.clock.now();
+        await this.markSettled(tx, transactions, { reference, arrivalDate: record.arrivalDate }, carried, now);
+        const settled = new Set(transactions.map((transaction) => transaction.processorReference));
+        record.unmatchedEntries = record.unmatchedEntries.filter((entry) => !settled.has(entry.reference));
+        record.settledCount += transactions.length;
+        record.reconciledAt = now;
+        return transactions.length;
+      });
+      if (changed) outcomes.push({ reference, status: 'PAID', changed });
+    }
+    return outcomes;
+  }
+
+  /** SETTLED by the payout, with the processor's fee for payments, and the outbox event partners receive. */
+  private async markSettled(
+    tx: EntityManager,
+    transactions: Transaction[],
+    payout: Pick<ProcessorPayout, 'reference' | 'arrivalDate'>,
+    carried: Map<string, Pick<PayoutEntry, 'kind' | 'fee'>>,
+    now: Date,
+  ): Promise<void> {
     const invoiceIds = await this.invoiceIdsOf(tx, transactions);
     for (const transaction of transactions) {
       settlementStateMachine.assertTransition(transaction.settlement, SettlementState.SETTLED);
@@ -105,7 +165,6 @@ export class SettlementService {
       transaction.updatedAt = now;
       recordEvent(tx, transactionEvent(transaction, 'transaction.settled', invoiceIds.get(transaction.id) ?? [], settlementFacts(transaction)), now);
     }
-    return transactions.length;
   }
 
   /**
