@@ -3,7 +3,8 @@ import { startTestApi, type TestApi } from '../support/api.js';
 import { TEST_CARDS, bankAccount, card, eventually, tokenise } from '../support/payments.js';
 import { assertInvariant } from './invariant.js';
 import { report } from './support/battery.js';
-import { scanAndClose } from './support/card-scan.js';
+import { findCardNumbers } from '../support/card-data.js';
+import { scanAndClose, withoutMimeBoundaries } from './support/card-scan.js';
 import { Shop, outcome } from './support/shop.js';
 
 type Json = Record<string, any>;
@@ -73,5 +74,15 @@ describe('card numbers and CVCs through every path that sees them', () => {
 
     await assertInvariant({ databaseUrl: t.db.url, merchants: [shop.merchant] });
     report('card data', `${tokenised} card numbers with CVC taken in (pay page, manual entry, vault, add-card link, reader), ${refused} refused, all kept as tokens: see the scan line below`);
+  });
+});
+
+describe('the email scan', () => {
+  it("ignores a mailer's MIME boundary that happens to be all digits, and still finds a card number in the body", () => {
+    const boundary = '--_NmP-4269243173652086-Part_1';
+    const eml = (body: string) => `Content-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n--${boundary}\r\n\r\n${body}\r\n--${boundary}--\r\n`;
+    expect(findCardNumbers(eml('Thank you'))).toEqual(['4269243173652086', '4269243173652086', '4269243173652086']);
+    expect(findCardNumbers(withoutMimeBoundaries(eml('Thank you')))).toEqual([]);
+    expect(findCardNumbers(withoutMimeBoundaries(eml(`card ${TEST_CARDS.visaCredit}`)))).toEqual([TEST_CARDS.visaCredit]);
   });
 });
