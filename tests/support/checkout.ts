@@ -36,7 +36,9 @@ export async function startCheckout({ port, apiUrl }: { port: number; apiUrl: st
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [checkoutEntry], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, KOMETPAY_API_URL: apiUrl },
+    // SHUTDOWN_TIMEOUT: adapter-node waits up to 30 s (its default) for open requests on SIGTERM, such as
+    // a pay page's live status stream a test left open; that wait once outlasted the 30 s afterAll hook.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, KOMETPAY_API_URL: apiUrl, SHUTDOWN_TIMEOUT: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
