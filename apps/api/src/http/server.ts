@@ -160,6 +160,9 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     parseOptions: { maxTokens: 10_000 },
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGINT/SIGTERM: it closes the API, then the database. Apollo's own handlers
+    // (on by default outside NODE_ENV=test) made the servers' stop() never resolve in production.
+    stopOnTerminationSignals: false,
   });
 
   const subscriptions = attachSubscriptionServers({ httpServer, merchantSchema, checkoutSchema, orm, deps, validationRules });
