@@ -9,14 +9,11 @@ import { formatMoney } from '@kometpay/money';
 import { root } from '../lib/postgres.mjs';
 
 const [databaseUrl, port] = process.argv.slice(2);
-const { publicLinkSql } = await import(path.join(root, 'apps/api/dist/modules/payment-link/payment-link.service.js'));
+const { publicLinkView } = await import(path.join(root, 'apps/api/dist/modules/payment-link/payment-link.service.js'));
 const { amountsFromRow } = await import(path.join(root, 'apps/api/dist/modules/invoice/invoice-amounts.sql.js'));
 const { publicLinkStatus } = await import(path.join(root, 'apps/api/dist/domain/invoice-amounts.js'));
 const { hashToken } = await import(path.join(root, 'apps/api/dist/domain/tokens.js'));
 
-// MikroORM's raw queries take `?` placeholders; node-postgres takes $n.
-let n = 0;
-const sql = publicLinkSql.replace(/\?/g, () => `$${++n}`);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 const money = (amount, currency) => ({ amount: amount.toString(), formatted: formatMoney(amount, currency) });
 
@@ -27,7 +24,7 @@ http
     req.on('end', async () => {
       const { variables } = JSON.parse(body);
       // A named statement, planned once per connection, as the API runs it: the ratio compares the stacks, not the plan cache.
-      const { rows } = await pool.query({ name: 'public-link-view', text: sql, values: [hashToken(variables.token)] });
+      const { rows } = await pool.query({ name: publicLinkView.name, text: publicLinkView.text, values: [hashToken(variables.token)] });
       const row = rows[0];
       let paymentLink = null;
       if (row) {

@@ -11,7 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 export class PreparedStatement<Row> {
   /** The same SQL with `$1, $2, …` for node-postgres: `?` is only ever a placeholder in these statements. */
-  private readonly numbered: string;
+  readonly text: string;
 
   constructor(
     readonly name: string,
@@ -19,14 +19,14 @@ export class PreparedStatement<Row> {
     readonly sql: string,
   ) {
     let n = 0;
-    this.numbered = sql.replace(/\?/g, () => `$${++n}`);
+    this.text = sql.replace(/\?/g, () => `$${++n}`);
   }
 
   async rows(em: EntityManager, params: unknown[]): Promise<Row[]> {
     if (em.isInTransaction()) return em.execute<Row[]>(this.sql, params);
     const pool = await em.getConnection().getNativeClient();
     const started = Date.now();
-    const { rows } = await pool.query<Row & object>({ name: this.name, text: this.numbered, values: params });
+    const { rows } = await pool.query<Row & object>({ name: this.name, text: this.text, values: params });
     // Where MikroORM logs its own statements (LOG_LEVEL=debug, and the tests that count statements).
     em.config.getLogger().logQuery({ query: `execute ${this.name}`, took: Date.now() - started, results: rows.length, level: 'info' });
     return rows;

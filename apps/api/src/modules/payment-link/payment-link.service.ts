@@ -62,7 +62,7 @@ export const publicLinkSql = `
   where pl.token_hash = ?`;
 
 /** The checkout's hottest read (every page view, every status poll): planned once per connection. */
-const publicLinkView = new PreparedStatement<PublicLinkRow>('kometpay_public_link_view', publicLinkSql);
+export const publicLinkView = new PreparedStatement<PublicLinkRow>('kometpay_public_link_view', publicLinkSql);
 
 export class PaymentLinkService {
   constructor(

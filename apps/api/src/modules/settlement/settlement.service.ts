@@ -41,7 +41,7 @@ export class SettlementService {
    */
   async reconcileRecentPayouts(): Promise<PayoutOutcome[]> {
     const outcomes = await this.settleLateSuccesses();
-    const since = new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
+    const since = this.sweepStart();
     const payouts: ProcessorPayout[] = [];
     for await (const payout of this.processor.listPayouts(since)) if (FINAL_PAYOUT_STATUSES.has(payout.status)) payouts.push(payout);
     if (!payouts.length) return outcomes;
@@ -65,7 +65,7 @@ export class SettlementService {
 
     return this.em.fork().transactional(async (tx) => {
       // The webhook's job and the sweep may apply the same payout at once: one waits for the other.
-      await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${payout.reference}`]);
+      await lockPayout(tx, payout.reference);
       const record = await tx.findOne(ProcessorPayoutRecord, { reference: payout.reference });
       if (record?.status === payout.status) return { reference: payout.reference, status: payout.status, changed: 0 };
       const now = this.clock.now();
@@ -108,7 +108,7 @@ export class SettlementService {
    * settled by that payout now. One transaction per payout, under the payout's lock.
    */
   private async settleLateSuccesses(): Promise<PayoutOutcome[]> {
-    const since = new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
+    const since = this.sweepStart();
     const waiting = await this.em.fork().execute<{ reference: string }[]>(
       `select distinct p.reference from processor_payout p
        cross join lateral jsonb_array_elements(p.unmatched_entries) entry
@@ -121,7 +121,7 @@ export class SettlementService {
     const outcomes: PayoutOutcome[] = [];
     for (const { reference } of waiting) {
       const changed = await this.em.fork().transactional(async (tx) => {
-        await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${reference}`]);
+        await lockPayout(tx, reference);
         const record = await tx.findOne(ProcessorPayoutRecord, { reference });
         if (record?.status !== 'PAID' || !record.unmatchedEntries.length) return 0;
         const carried = new Map(record.unmatchedEntries.map((entry) => [entry.reference, { kind: entry.kind, fee: BigInt(entry.fee) }]));
@@ -185,6 +185,10 @@ export class SettlementService {
     return transactions.length;
   }
 
+  private sweepStart(): Date {
+    return new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
+  }
+
   /** The invoices each transaction paid, for the events (partners and pay pages follow invoices). */
   private async invoiceIdsOf(tx: EntityManager, transactions: Transaction[]): Promise<Map<string, string[]>> {
     const ids = new Map<string, string[]>();
@@ -196,6 +200,9 @@ export class SettlementService {
   }
 
 }
+
+/** One payout is applied by one transaction at a time (its webhook's job, the sweep, a late success). */
+const lockPayout = (tx: EntityManager, reference: string) => tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${reference}`]);
 
 const settlementFacts = (transaction: Transaction) => ({
   settlement: transaction.settlement,
