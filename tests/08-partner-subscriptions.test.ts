@@ -1,6 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,6 +10,7 @@ import { PartnerApiKeyService } from '../apps/api/src/modules/partner/partner-ap
 import { PartnerService } from '../apps/api/src/modules/partner/partner.service.js';
 import { encodeEventCursor } from '../apps/api/src/modules/partner/payment-event.cursor.js';
 import { startTestApi, type TestApi, type TestMerchant } from './support/api.js';
+import { type ChildApi, freePort, startChildApi } from './reliability/support/child-api.js';
 import { expectGraphQLError, rawPost } from './support/graphql.js';
 import { type Recording, subscribe, wsUrl } from './support/subscriptions.js';
 
@@ -329,22 +329,22 @@ describe('paymentStatusChanged', () => {
 });
 
 describe('across API instances', () => {
-  let second: ChildProcess;
+  let second: ChildApi;
   let secondUrl: string;
+  const secondLogs: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    second = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
-      env: { ...process.env, DATABASE_URL: t.db.url, SEED_DEMO_DATA: 'false', API_PORT: String(port), RUN_JOBS: 'false', LOG_LEVEL: 'error', NODE_ENV: 'test', KOMETPAY_DATA_DIR: `.data/test/${t.db.name}-second` },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    secondUrl = `http://127.0.0.1:${port}`;
-    await waitForReady(secondUrl);
+    second = await startChildApi(
+      { DATABASE_URL: t.db.url, API_PORT: String(await freePort()), RUN_JOBS: 'false', LOG_LEVEL: 'warn', KOMETPAY_DATA_DIR: `.data/test/${t.db.name}-second` },
+      secondLogs,
+    );
+    secondUrl = second.url;
   });
   afterAll(async () => {
-    const exited = new Promise((resolve) => second.once('exit', resolve));
-    second.kill('SIGTERM');
-    await exited;
+    // Its shutdown is tested in 13-embedded-mode; an unclean one here is reported, with what it logged.
+    await second.stop();
+    const ended = await second.exited;
+    if (ended.code !== 0) console.warn(`the second API instance ended with ${JSON.stringify(ended)}:\n${secondLogs.join('\n')}`);
   });
 
   it('delivers a payment made through instance 1 to a subscriber on instance 2 in under a second', async () => {
@@ -392,20 +392,3 @@ describe('paymentLinkStatus (checkout)', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForReady(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
-    if (ready) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
-    await sleep(100);
-  }
-}

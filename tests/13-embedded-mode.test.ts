@@ -44,4 +44,62 @@ describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` r
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('gives up a shutdown stuck behind a database lock at SHUTDOWN_TIMEOUT_MS: logs the stage, stops its PostgreSQL, exits 1', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
+    chmodSync(dataDir, 0o755);
+    const postgresPort = await freePort();
+    const logs: string[] = [];
+    const locker = new pg.Client({ connectionString: `postgres://postgres:kometpay@127.0.0.1:${postgresPort}/kometpay` });
+    locker.on('error', () => undefined);
+    try {
+      const api = await startChildApi(
+        {
+          DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()),
+          NODE_ENV: 'production', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'true', RUN_JOBS: 'false', SHUTDOWN_TIMEOUT_MS: '3000',
+        },
+        logs,
+      );
+      const apiKey = logs.map((line) => /API key:\s+(\S+)/.exec(line)?.[1]).find(Boolean);
+      expect(apiKey).toBeDefined();
+
+      const graphql = (query: string) =>
+        fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ query }) });
+      const customer = await (await graphql('mutation { createCustomer(input: { name: "Waits", email: "waits@example.com" }) { id } }')).json();
+      const customerId = customer.data.createCustomer.id;
+
+      // Every outbox writer takes this lock shared: held exclusively, a mutation waits in its transaction.
+      await locker.connect();
+      await locker.query('select pg_advisory_lock(1802464613, 1869968482)');
+      let answered: unknown = null;
+      const blocked = graphql(
+        `mutation { createInvoice(input: { customerId: "${customerId}", number: "WAIT-1", currency: "USD", lines: [{ description: "Tulips", quantity: 1, unitAmount: "1000" }] }) { id } }`,
+      ).then(
+        async (response) => (answered = await response.text()),
+        (error: unknown) => error,
+      );
+      const lockWaits = async () =>
+        (await locker.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0].n;
+      for (let tries = 0; (await lockWaits()) === 0; tries++) {
+        if (answered !== null || tries > 200) throw new Error(`the mutation did not wait on the lock: ${answered}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+
+      const started = Date.now();
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toEqual({ code: 1, signal: null });
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(3000);
+      expect(took).toBeLessThan(8000);
+      const stuck = logs.map((line) => (line.includes('shutdown did not finish in time') ? JSON.parse(line) : null)).find(Boolean);
+      expect(stuck).toMatchObject({ level: 50, stage: 'database', timeoutMs: 3000 });
+      // The request never answered a success it did not have; the server it waited on is stopped.
+      expect(await blocked).toMatchObject({ message: 'fetch failed' });
+      expect(answered).toBeNull();
+      expect(await canConnect(postgresPort)).toBe(false);
+    } finally {
+      await locker.end().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

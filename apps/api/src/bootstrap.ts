@@ -7,7 +7,10 @@ import type { Logger } from './logger.js';
 export interface Database {
   url: string;
   orm: Orm;
+  /** Closes the ORM's pool (waiting for connections in use), then stops the embedded server if this process started it. */
   close(): Promise<void>;
+  /** Stops the embedded server now, whatever still uses it (a stuck shutdown's last step); nothing with DATABASE_URL. */
+  stopServer(): Promise<void>;
 }
 
 /**
@@ -27,6 +30,9 @@ export async function openDatabase(settings: Settings, logger: Logger): Promise<
     orm,
     close: async () => {
       await orm.close();
+      await embedded?.stop();
+    },
+    stopServer: async () => {
       await embedded?.stop();
     },
   };

@@ -57,6 +57,11 @@ export interface Settings {
   sandboxAchSettleSeconds: number;
   sandboxLatencyMs: number;
   fees: { cardBasisPoints: number; cardFixed: bigint; achBasisPoints: number; achCap: bigint };
+  /**
+   * SIGTERM/SIGINT: in-flight HTTP requests get half of this to finish; past all of it the process
+   * logs the stage it was stuck in, stops an embedded database it started, and exits 1.
+   */
+  shutdownTimeoutMs: number;
   /** Attempts left PENDING this long are re-driven by the recovery job. */
   paymentRecoveryAfterSeconds: number;
 }
@@ -132,5 +137,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       achCap: BigInt(int(env, 'FEE_ACH_CAP', 500)),
     },
     paymentRecoveryAfterSeconds: int(env, 'PAYMENT_RECOVERY_AFTER_SECONDS', 60),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 15_000),
   };
 }

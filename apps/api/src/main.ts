@@ -53,8 +53,17 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  await api.close();
+  logger.info({ signal, timeoutMs: settings.shutdownTimeoutMs }, 'shutting down');
+  let stage = 'api';
+  // A request blocked on a lock keeps its pooled connection, and closing the pool waits for it:
+  // past the deadline, say what was stuck and stop anyway, with the embedded server if it is ours.
+  setTimeout(() => {
+    logger.error({ signal, stage, timeoutMs: settings.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
+    const stopped = database.stopServer().catch((err: unknown) => logger.error({ err }, 'could not stop the embedded PostgreSQL'));
+    void Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]).then(() => process.exit(1));
+  }, settings.shutdownTimeoutMs);
+  await api.close((closing) => (stage = closing));
+  stage = 'database';
   await database.close();
   process.exit(0);
 }

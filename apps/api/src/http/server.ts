@@ -47,11 +47,15 @@ export interface ApiOptions {
   port?: number;
 }
 
+/** What `RunningApi.close` is waiting for, in order. */
+export type ClosingStage = 'http' | 'jobs' | 'outbox-feed' | 'rate-limit-pool';
+
 export interface RunningApi {
   url: string;
   port: number;
   deps: AppDeps;
-  close(): Promise<void>;
+  /** Stops taking requests, lets in-flight ones finish, then stops jobs and the outbox feed. */
+  close(onStage?: (stage: ClosingStage) => void): Promise<void>;
 }
 
 const requestIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -170,7 +174,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     ...serverOptions(merchantSchema),
     // Draining the shared HTTP server (and the WebSocket servers) is done once, by this server.
     plugins: plugins([
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.floor(settings.shutdownTimeoutMs / 2) }),
       { async serverWillStart() { return { async drainServer() { await subscriptions.close(); } }; } },
     ]),
   });
@@ -254,10 +258,14 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     url,
     port: address.port,
     deps,
-    close: async () => {
+    close: async (onStage = () => undefined) => {
+      onStage('http');
       await Promise.all([merchantServer.stop(), checkoutServer.stop()]);
+      onStage('jobs');
       await worker?.stop();
+      onStage('outbox-feed');
       await deps.outboxFeed.close();
+      onStage('rate-limit-pool');
       await pool.end();
     },
   };
