@@ -65,7 +65,9 @@ describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` r
 
       const graphql = (query: string) =>
         fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ query }) });
-      const customer = await (await graphql('mutation { createCustomer(input: { name: "Waits", email: "waits@example.com" }) { id } }')).json();
+      const customer = (await (await graphql('mutation { createCustomer(input: { name: "Waits", email: "waits@example.com" }) { id } }')).json()) as {
+        data: { createCustomer: { id: string } };
+      };
       const customerId = customer.data.createCustomer.id;
 
       // Every outbox writer takes this lock shared: held exclusively, a mutation waits in its transaction.
