@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { ProcessorKindEnum } from '../../graphql/enums.js';
 
-@ObjectType('PublicProcessor', { description: 'Which tokeniser the checkout page must use: card data goes there, never to us.' })
+@ObjectType('PublicProcessor', { simpleResolvers: true, description: 'Which tokeniser the checkout page must use: card data goes there, never to us.' })
 export class PublicProcessorType {
   @Field(() => ProcessorKindEnum)
   kind!: ProcessorKindEnum;

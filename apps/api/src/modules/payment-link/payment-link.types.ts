@@ -30,7 +30,7 @@ export class PaymentLinkType {
   expiresAt!: Date;
 }
 
-@ObjectType('PublicPaymentLink', { description: "What the customer's pay page shows: nothing else about the merchant or customer." })
+@ObjectType('PublicPaymentLink', { simpleResolvers: true, description: "What the customer's pay page shows: nothing else about the merchant or customer." })
 export class PublicPaymentLinkType {
   @Field(() => PublicLinkStatus)
   status!: PublicLinkStatus;
