@@ -86,5 +86,15 @@ export async function seedInvoicesWithLinks(client, { merchantId, customerId, co
     insert into payment_link (id, merchant_id, invoice_id, token_hash, status, expires_at, created_at)
     select gen_random_uuid(), $1, md5($2 || i)::uuid, encode(sha256(convert_to($3 || i, 'UTF8')), 'hex'), 'ACTIVE', now() + interval '30 days', now()
     from generate_series(1, $4) i`, [merchantId, numberPrefix, tokenPrefix, count]);
-  await client.query('analyze');
+  await settleAfterSeeding(client);
+}
+
+/**
+ * After a bulk seed: vacuum (and analyze) now, then checkpoint, so that autovacuum's insert-triggered
+ * pass and the checkpoint of the seed's WAL do not land in the middle of whichever run comes next,
+ * the baseline's or ours (they did: a scenario's baseline moved by a third between runs).
+ */
+export async function settleAfterSeeding(client, tables = []) {
+  await client.query(`vacuum (analyze) ${tables.map((table) => `"${table}"`).join(', ')}`);
+  await client.query('checkpoint');
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
 import { startBaseline } from '../lib/baseline-process.mjs';
 import { runLoad } from '../lib/load.mjs';
-import { createBenchDatabase, dropBenchDatabase, root, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
+import { createBenchDatabase, dropBenchDatabase, root, seedInvoicesWithLinks, seedMerchant, settleAfterSeeding, withClient } from '../lib/postgres.mjs';
 
 const INVOICES = 5_000;
 const REQUESTS = 300;
@@ -45,7 +45,7 @@ export async function run({ adminUrl, progress }) {
       insert into transaction_allocation (id, transaction_id, invoice_id, amount)
       select gen_random_uuid(), tx.id, md5('S3-' || split_part(tx.idempotency_key, '-', 2))::uuid, 1000 from tx`, [merchant.merchantId, merchant.customerId, INVOICES]);
     await client.query(`update invoice set status = 'PARTIALLY_PAID' where number like 'S3-%'`);
-    await client.query('analyze');
+    await settleAfterSeeding(client);
     return merchant;
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
 import { percentile, runLoad } from '../lib/load.mjs';
-import { createBenchDatabase, dropBenchDatabase, seedMerchant, withClient } from '../lib/postgres.mjs';
+import { createBenchDatabase, dropBenchDatabase, seedMerchant, settleAfterSeeding, withClient } from '../lib/postgres.mjs';
 
 const ROWS = 1_000_000;
 const CHUNK = 100_000;
@@ -51,7 +51,7 @@ export async function run({ adminUrl, progress }) {
                now() - make_interval(secs => i * 30), now()
         from generate_series($3::int, $4::int) i`, [merchantId, customerId, start, start + CHUNK - 1]);
     }
-    await client.query('analyze "transaction"');
+    await settleAfterSeeding(client, ['transaction']);
   });
   const page1000After = await withClient(url, async (client) =>
     (await client.query(`select created_at, id from "transaction" where merchant_id = $1 order by created_at desc, id desc offset $2 limit 1`, [merchantId, 999 * PAGE_SIZE - 1])).rows[0],
