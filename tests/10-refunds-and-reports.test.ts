@@ -196,6 +196,43 @@ describe('credit memos and partial refunds', () => {
 });
 
 describe('the transaction log', () => {
+  it('totals each currency apart: totalsByCurrency lists every currency the filter matches, totals sums the filter currency', async () => {
+    const m = await setup();
+    const terminal = async (amount: string, currency: string) =>
+      (
+        await m.client.request<Json>(
+          `mutation ($input: VirtualTerminalChargeInput!, $key: String!) { virtualTerminalCharge(input: $input, idempotencyKey: $key) { id fee { amount currency } } }`,
+          { input: { amount, currency, description: 'Counter', paymentMethodToken: 'pm_card_visa' }, key: randomUUID() },
+        )
+      ).virtualTerminalCharge;
+    const usd = await m.charge([await m.invoice('10000')]);
+    await m.client.request(REFUND, { id: usd.id, key: randomUUID() });
+    const eurA = await terminal('2500', 'EUR');
+    const eurB = await terminal('1000', 'EUR');
+    const gbp = await terminal('700', 'GBP');
+
+    const TOTALS = `query ($filter: TransactionFilter) { transactions(first: 1, filter: $filter) {
+      totals { currency count charged { amount currency } refunded { amount } fees { amount } }
+      totalsByCurrency { currency count charged { amount currency formatted } refunded { amount } fees { amount currency } } } }`;
+    const { transactions } = await m.client.request<Json>(TOTALS, {});
+    const fee = (...txs: Json[]) => String(txs.reduce((sum, tx) => sum + BigInt(tx.fee?.amount ?? 0), 0n));
+    expect(transactions.totalsByCurrency).toEqual([
+      { currency: 'EUR', count: 2, charged: { amount: '3500', currency: 'EUR', formatted: '€35.00' }, refunded: { amount: '0' }, fees: { amount: fee(eurA, eurB), currency: 'EUR' } },
+      { currency: 'GBP', count: 1, charged: { amount: '700', currency: 'GBP', formatted: '£7.00' }, refunded: { amount: '0' }, fees: { amount: fee(gbp), currency: 'GBP' } },
+      { currency: 'USD', count: 2, charged: { amount: '10000', currency: 'USD', formatted: '$100.00' }, refunded: { amount: '10000' }, fees: { amount: fee(usd), currency: 'USD' } },
+    ]);
+    // `totals` keeps its meaning: every matching row counted, the sums of one currency (USD unless asked).
+    expect(transactions.totals).toEqual({ currency: 'USD', count: 5, charged: { amount: '10000', currency: 'USD' }, refunded: { amount: '10000' }, fees: { amount: fee(usd) } });
+    const inEuro = (await m.client.request<Json>(TOTALS, { filter: { currency: 'EUR' } })).transactions;
+    expect(inEuro.totals).toEqual({ currency: 'EUR', count: 5, charged: { amount: '3500', currency: 'EUR' }, refunded: { amount: '0' }, fees: { amount: fee(eurA, eurB) } });
+    expect(inEuro.totalsByCurrency.map((totals: Json) => totals.currency)).toEqual(['EUR', 'GBP', 'USD']);
+    // The other filters narrow both; a filter that matches nothing has no currencies.
+    const refunds = (await m.client.request<Json>(TOTALS, { filter: { kind: 'REFUND' } })).transactions;
+    expect(refunds.totalsByCurrency).toEqual([{ currency: 'USD', count: 1, charged: { amount: '0', currency: 'USD', formatted: '$0.00' }, refunded: { amount: '10000' }, fees: { amount: '0', currency: 'USD' } }]);
+    expect((await m.client.request<Json>(TOTALS, { filter: { from: new Date(Date.now() + 60_000).toISOString() } })).transactions.totalsByCurrency).toEqual([]);
+    expect((await expectGraphQLError(m.client, TOTALS, { filter: { currency: 'XYZ' } })).extensions).toMatchObject({ code: 'UNKNOWN_CURRENCY', field: 'currency' });
+  });
+
   it('filters, totals, paginates stably under inserts, and records reconciliation', async () => {
     const m = await setup();
     const a = await m.invoice('10000');

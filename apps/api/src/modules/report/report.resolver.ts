@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/connection.js';
 import type { MerchantContext } from '../../graphql/context.js';
-import { MoneyType } from '../../graphql/money.type.js';
 import { DateScalar, toCalendarDate } from '../../graphql/scalars.js';
 import { Transaction } from '../transaction/transaction.entity.js';
 import { TransactionType } from '../transaction/transaction.types.js';
@@ -29,11 +28,18 @@ export class TransactionLogResolver {
     return Object.assign(new TransactionConnectionType(), { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, filter: filter ?? {} });
   }
 
-  @FieldResolver(() => TransactionTotalsType, { description: 'Totals over every transaction the filter matches (not just this page).' })
+  @FieldResolver(() => TransactionTotalsType, {
+    description: "Totals over every transaction the filter matches (not just this page): the count of all of them, the sums of those in the filter's currency.",
+  })
   async totals(@Root() connection: TransactionConnectionType, @Ctx() ctx: MerchantContext): Promise<TransactionTotalsType> {
-    const totals = await ctx.services.reports.transactionTotals(ctx.actor, connection.filter);
-    const money = (amount: bigint) => MoneyType.of(amount, totals.currency);
-    return { count: totals.count, charged: money(totals.charged), refunded: money(totals.refunded), fees: money(totals.fees) };
+    return TransactionTotalsType.from(await ctx.services.reports.transactionTotals(ctx.actor, connection.filter));
+  }
+
+  @FieldResolver(() => [TransactionTotalsType], {
+    description: 'The same totals for each currency the matching transactions are in, by currency code (the filter\'s currency is not applied here).',
+  })
+  async totalsByCurrency(@Root() connection: TransactionConnectionType, @Ctx() ctx: MerchantContext): Promise<TransactionTotalsType[]> {
+    return (await ctx.services.reports.transactionTotalsByCurrency(ctx.actor, connection.filter)).map((totals) => TransactionTotalsType.from(totals));
   }
 }
 

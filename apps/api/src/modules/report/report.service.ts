@@ -63,6 +63,27 @@ export interface SettlementReport {
 
 const MAX_REPORT_DAYS = 366;
 
+interface TotalsRow {
+  count: string;
+  charged: string;
+  refunded: string;
+  fees: string;
+}
+
+/** Succeeded charges, succeeded refunds and fees of the rows in `scope` (it is repeated once per sum). */
+const totalSums = (scope: string) => `
+  coalesce(sum(t.amount) filter (where t.kind = 'CHARGE' and t.status = 'SUCCEEDED' and ${scope}), 0)::text as charged,
+  coalesce(sum(t.amount) filter (where t.kind = 'REFUND' and t.status = 'SUCCEEDED' and ${scope}), 0)::text as refunded,
+  coalesce(sum(t.fee) filter (where ${scope}), 0)::text as fees`;
+
+const toTotals = (row: TotalsRow, currency: string): TransactionTotals => ({
+  count: Number(row.count),
+  charged: BigInt(row.charged),
+  refunded: BigInt(row.refunded),
+  fees: BigInt(row.fees),
+  currency,
+});
+
 /** The WHERE clause of the transaction log, shared by the page, the totals and the CSV export. */
 function logConditions(merchantId: string, filter: TransactionLogFilter): { sql: string; params: unknown[] } {
   const conditions = ['t.merchant_id = ?'];
@@ -117,18 +138,25 @@ export class ReportService {
     return { rows: rows.slice(0, first).map(transactionView), hasNextPage: rows.length > first };
   }
 
+  /** The count is of every matching row; the sums are of the rows in `filter.currency` (default USD). */
   async transactionTotals(actor: MerchantActor, filter: TransactionLogFilter): Promise<TransactionTotals> {
     const currency = assertCurrency(filter.currency ?? 'USD');
     const { sql, params } = logConditions(actor.merchantId, filter);
-    const [row] = await this.em.execute<{ count: string; charged: string; refunded: string; fees: string }[]>(
-      `select count(*)::text as count,
-              coalesce(sum(t.amount) filter (where t.kind = 'CHARGE' and t.status = 'SUCCEEDED' and t.currency = ?), 0)::text as charged,
-              coalesce(sum(t.amount) filter (where t.kind = 'REFUND' and t.status = 'SUCCEEDED' and t.currency = ?), 0)::text as refunded,
-              coalesce(sum(t.fee) filter (where t.currency = ?), 0)::text as fees
-       from "transaction" t where ${sql}`,
+    const [row] = await this.em.execute<TotalsRow[]>(
+      `select count(*)::text as count, ${totalSums('t.currency = ?')} from "transaction" t where ${sql}`,
       [currency, currency, currency, ...params],
     );
-    return { count: Number(row.count), charged: BigInt(row.charged), refunded: BigInt(row.refunded), fees: BigInt(row.fees), currency };
+    return toTotals(row, currency);
+  }
+
+  /** One entry per currency the matching rows are in (whatever `filter.currency` says), by currency code. */
+  async transactionTotalsByCurrency(actor: MerchantActor, filter: TransactionLogFilter): Promise<TransactionTotals[]> {
+    const { sql, params } = logConditions(actor.merchantId, filter);
+    const rows = await this.em.execute<(TotalsRow & { currency: string })[]>(
+      `select t.currency, count(*)::text as count, ${totalSums('true')} from "transaction" t where ${sql} group by t.currency order by t.currency`,
+      params,
+    );
+    return rows.map((row) => toTotals(row, row.currency));
   }
 
   /** Every matching transaction, newest first, in keyset batches: a million rows at a steady memory. */

@@ -4,7 +4,7 @@ import { PageInfoType } from '../../graphql/connection.js';
 import { MoneyType } from '../../graphql/money.type.js';
 import { DateScalar } from '../../graphql/scalars.js';
 import { TransactionType } from '../transaction/transaction.types.js';
-import type { SettlementTotals } from './report.service.js';
+import type { SettlementTotals, TransactionTotals } from './report.service.js';
 
 @InputType()
 export class TransactionFilter {
@@ -53,6 +53,9 @@ export class TransactionEdgeType {
 
 @ObjectType('TransactionTotals', { simpleResolvers: true })
 export class TransactionTotalsType {
+  @Field({ description: 'ISO 4217 code of the sums.' })
+  currency!: string;
+
   @Field(() => Int)
   count!: number;
 
@@ -64,6 +67,17 @@ export class TransactionTotalsType {
 
   @Field(() => MoneyType)
   fees!: MoneyType;
+
+  static from(totals: TransactionTotals): TransactionTotalsType {
+    const money = (amount: bigint) => MoneyType.of(amount, totals.currency);
+    return Object.assign(new TransactionTotalsType(), {
+      currency: totals.currency,
+      count: totals.count,
+      charged: money(totals.charged),
+      refunded: money(totals.refunded),
+      fees: money(totals.fees),
+    });
+  }
 }
 
 @ObjectType('TransactionConnection')
