@@ -15,8 +15,19 @@ const checkoutUrl = process.env.CHECKOUT_URL || `http://localhost:${checkoutPort
 const children = [];
 let stopping = false;
 
-function start(name, args, env) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+/**
+ * `ownGroup`: a process group of its own, out of reach of the terminal's Ctrl-C. The API is started
+ * so: the embedded PostgreSQL it spawns would otherwise get the SIGINT too and shut down under the
+ * API while it drains. The API stops when told (SIGTERM, below) or when this process goes away (its
+ * IPC channel closes).
+ */
+function start(name, args, env, { ownGroup = false } = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ownGroup ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
+    detached: ownGroup,
+    env: { ...process.env, ...env },
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} stopped (${signal ?? `exit ${code}`}); stopping the rest`);
@@ -30,7 +41,8 @@ function start(name, args, env) {
 function stop(exitCode = 0) {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  setTimeout(() => process.exit(exitCode), 5000).unref();
+  // The API gives up its own shutdown at SHUTDOWN_TIMEOUT_MS (15 s by default).
+  setTimeout(() => process.exit(exitCode), Number(process.env.SHUTDOWN_TIMEOUT_MS || 15_000) + 5000).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(exitCode));
 }
 
@@ -50,7 +62,7 @@ async function waitFor(url, timeoutMs) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-start('API', ['apps/api/dist/main.js'], { API_PORT: apiPort, CHECKOUT_URL: checkoutUrl });
+start('API', ['apps/api/dist/main.js'], { API_PORT: apiPort, CHECKOUT_URL: checkoutUrl }, { ownGroup: true });
 await waitFor(`http://127.0.0.1:${apiPort}/readyz`, 120_000);
 start('checkout', ['apps/checkout/build/index.js'], {
   PORT: checkoutPort,

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { type ChildApi, freePort, startChildApi } from './reliability/support/child-api.js';
+import { type ChildApi, freePort, repoRoot, startChildApi } from './reliability/support/child-api.js';
 
 const canConnect = async (port: number) => {
   const client = new pg.Client({ connectionString: `postgres://postgres:kometpay@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 1000 });
@@ -38,6 +39,44 @@ async function withEmbeddedApi(env: Record<string, string>, test: (api: ChildApi
 }
 
 describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` runs it', () => {
+  it("stops on a terminal's Ctrl-C (SIGINT to the whole process group of `npm start`): API, checkout and PostgreSQL, in order, nothing logged at warn or above", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
+    chmodSync(dataDir, 0o755);
+    const postgresPort = await freePort();
+    const output: string[] = [];
+    // A group of its own, as a shell gives the command it runs in the foreground.
+    const start = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()), CHECKOUT_PORT: String(await freePort()), NODE_ENV: 'development', LOG_LEVEL: 'info' },
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => start.once('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        for (const stream of [start.stdout!, start.stderr!]) {
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => {
+            output.push(...chunk.split('\n').filter(Boolean));
+            if (chunk.includes('KometPay is up')) resolve();
+          });
+        }
+        void exited.then((ended) => reject(new Error(`npm start ended before it was up (${JSON.stringify(ended)}):\n${output.join('\n')}`)));
+      });
+      expect(await canConnect(postgresPort)).toBe(true);
+
+      process.kill(-start.pid!, 'SIGINT');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(output.filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
+      expect(output.some((line) => line.includes('"signal":"SIGTERM"') && line.includes('"msg":"shutting down"'))).toBe(true);
+      expect(await canConnect(postgresPort)).toBe(false);
+    } finally {
+      if (start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+
   it('stops on SIGTERM by closing itself first, then the database it started: exit 0, nothing logged at warn or above', async () => {
     await withEmbeddedApi({}, async (api, postgresPort, logs) => {
       expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
