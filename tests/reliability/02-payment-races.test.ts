@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import pg from 'pg';
+import { lockRow } from '../../apps/api/src/db/locking.js';
+import { Transaction } from '../../apps/api/src/modules/transaction/transaction.entity.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { assertInvariant } from './invariant.js';
 import { pick, report } from './support/battery.js';
@@ -51,5 +54,31 @@ describe('three channels racing to pay one invoice', () => {
     }
     const figures = await assertInvariant({ databaseUrl: t.db.url, merchants: [shop.merchant] });
     report('payment races', `${trials} trials (link vs offline vs manual charge), ${overpaid} overpaid invoices, ${figures.capturedCharges} processor charges = succeeded card transactions, outcomes ${JSON.stringify(Object.fromEntries([...tally].sort()))}, 0 failures`);
+  });
+});
+
+describe('the row locks of a payment', () => {
+  it("lock a transaction and load its customer and merchant in one statement, leaving the merchant's and customer's rows free", async () => {
+    const { token } = await shop.invoice(2500);
+    await shop.payWithLink(token, 'pm_card_visa');
+    await t.jobsIdle();
+    const [{ id }] = await t.orm.em.fork().execute<{ id: string }[]>(`select id from "transaction" where merchant_id = ? order by created_at desc limit 1`, [shop.merchant.id]);
+    const other = new pg.Client({ connectionString: t.db.url });
+    await other.connect();
+    try {
+      await t.orm.em.fork().transactional(async (tx) => {
+        t.queries.length = 0;
+        const locked = (await lockRow(tx, Transaction, { id }, ['customer', 'merchant']))!;
+        expect(t.queries.filter((sql) => /^\[query\] select/.test(sql))).toHaveLength(1);
+        expect(locked.merchant.name).toBe('Racing Flowers');
+        expect(locked.customer?.email).toMatch(/@/);
+        const nowait = (table: string, rowId: string) => other.query(`select 1 from "${table}" where id = $1 for update nowait`, [rowId]);
+        await expect(nowait('transaction', id)).rejects.toMatchObject({ code: '55P03' });
+        await expect(nowait('merchant', locked.merchant.id)).resolves.toMatchObject({ rowCount: 1 });
+        await expect(nowait('customer', locked.customer!.id)).resolves.toMatchObject({ rowCount: 1 });
+      });
+    } finally {
+      await other.end();
+    }
   });
 });
