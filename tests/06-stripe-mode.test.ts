@@ -176,6 +176,28 @@ describe('with PAYMENT_PROCESSOR=stripe (the SDK pointed at a local Stripe-shape
     expect((await report(arrivalDay)).totals).toMatchObject({ settled: { amount: '30000' }, pending: { amount: '0' } });
   });
 
+  it('settles the payments of a payout that failed before it was seen paid, by the payout that sends their money again', async () => {
+    mock.payOut(); // what earlier tests left on the balance goes out first
+    const seller = await newSeller('Bounced Payout Merchant');
+    const { chargeInvoices: paid } = await charge(await openInvoice('15000', seller), 'pm_card_visa', seller);
+    const settlementOf = async (id: string) =>
+      (await seller.merchant.client().request<Json>(`query ($id: ID!) { transaction(id: $id) { settlement settlementReference fee { amount } } }`, { id })).transaction;
+
+    // The payout is sent, and the bank refuses it before it ever arrives: nothing was settled by it.
+    const bounced = mock.payOut({ status: 'in_transit' });
+    expect((await webhook('payout.failed', mock.failPayout(bounced.id))).status).toBe(200);
+    await t.jobsIdle();
+    expect(await settlementOf(paid.id)).toMatchObject({ settlement: 'PENDING', settlementReference: null });
+
+    // The next payout carries the failed one's money, naming that payout only: its payments are read
+    // from the failed payout, and settle now, with Stripe's fee.
+    const resent = mock.payOut();
+    expect((await webhook('payout.paid', resent)).status).toBe(200);
+    await eventually(async () => (await settlementOf(paid.id)).settlement === 'SETTLED');
+    expect(await settlementOf(paid.id)).toEqual({ settlement: 'SETTLED', settlementReference: resent.id, fee: { amount: String(Math.round(15000 * 0.029) + 30) } });
+    expect(mock.requestsTo('GET', '/v1/balance_transactions').filter((request) => request.params.payout === bounced.id)).toHaveLength(1);
+  });
+
   it('rejects a forged signature and an event older than five minutes, changing nothing', async () => {
     const invoiceId = await openInvoice('7000');
     const { chargeInvoices: tx } = await charge(invoiceId, 'pm_usBankAccount_success');

@@ -60,8 +60,14 @@ export class SettlementService {
 
   private async apply(payout: ProcessorPayout): Promise<PayoutOutcome> {
     if (!FINAL_PAYOUT_STATUSES.has(payout.status)) return { reference: payout.reference, status: payout.status, changed: 0 };
-    const entries: PayoutEntry[] = [];
-    if (payout.status === 'PAID') for await (const entry of this.processor.listPayoutEntries(payout.reference)) entries.push(entry);
+    const own = payout.status === 'PAID' ? await this.entriesOf(payout.reference) : [];
+    // A payout that sends a failed one's money again names that payout, not its payments: they are
+    // read from the failed payout itself (we may never have seen it paid, or a payment in it may
+    // have been recorded as succeeded only after it failed).
+    const entries = [...own];
+    for (const resent of own.filter((entry) => entry.kind === 'failed_payout')) {
+      entries.push(...(await this.entriesOf(resent.reference)).filter((entry) => entry.kind !== 'failed_payout'));
+    }
 
     return this.em.fork().transactional(async (tx) => {
       // The webhook's job and the sweep may apply the same payout at once: one waits for the other.
@@ -73,11 +79,17 @@ export class SettlementService {
         payout.status === 'PAID'
           ? await this.settle(tx, payout, entries, now)
           : { changed: record?.status === 'PAID' ? await this.reverse(tx, payout, now) : 0, unmatched: [] };
-      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: entries.length, unmatchedEntries: unmatched, reconciledAt: now };
+      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: own.length, unmatchedEntries: unmatched, reconciledAt: now };
       if (record) Object.assign(record, facts, payout.status === 'PAID' ? { settledCount: changed } : {});
       else tx.create(ProcessorPayoutRecord, { reference: payout.reference, ...facts, settledCount: payout.status === 'PAID' ? changed : 0 });
       return { reference: payout.reference, status: payout.status, changed };
     });
+  }
+
+  private async entriesOf(payoutReference: string): Promise<PayoutEntry[]> {
+    const entries: PayoutEntry[] = [];
+    for await (const entry of this.processor.listPayoutEntries(payoutReference)) entries.push(entry);
+    return entries;
   }
 
   private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], now: Date): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
