@@ -18,13 +18,13 @@ let stopping = false;
 /**
  * `ownGroup`: a process group of its own, out of reach of the terminal's Ctrl-C. The API is started
  * so: the embedded PostgreSQL it spawns would otherwise get the SIGINT too and shut down under the
- * API while it drains. The API stops when told (SIGTERM, below) or when this process goes away (its
- * IPC channel closes).
+ * API while it drains. Each child stops when told (SIGTERM, below) or when this process goes away
+ * (its IPC channel closes: exit-with-parent.mjs).
  */
 function start(name, args, env, { ownGroup = false } = {}) {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, ['--import', './scripts/exit-with-parent.mjs', ...args], {
     cwd: root,
-    stdio: ownGroup ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     detached: ownGroup,
     env: { ...process.env, ...env },
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,42 +38,70 @@ async function withEmbeddedApi(env: Record<string, string>, test: (api: ChildApi
   }
 }
 
+interface NpmStart {
+  child: ChildProcess;
+  pid: number | undefined;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `npm start`'s script on a fresh embedded PostgreSQL, in a process group of its own, as a shell runs a foreground command. */
+async function withNpmStart(test: (start: NpmStart, ports: { api: number; checkout: number; postgres: number }, output: string[]) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
+  chmodSync(dataDir, 0o755);
+  const ports = { api: await freePort(), checkout: await freePort(), postgres: await freePort() };
+  const output: string[] = [];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(ports.postgres), API_PORT: String(ports.api), CHECKOUT_PORT: String(ports.checkout), NODE_ENV: 'development', LOG_LEVEL: 'info' },
+  });
+  const start: NpmStart = { child, pid: child.pid, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))) };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          output.push(...chunk.split('\n').filter(Boolean));
+          if (chunk.includes('KometPay is up')) resolve();
+        });
+      }
+      void start.exited.then((ended) => reject(new Error(`npm start ended before it was up (${JSON.stringify(ended)}):\n${output.join('\n')}`)));
+    });
+    expect(await canConnect(ports.postgres)).toBe(true);
+    await test(start, ports, output);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('the API on its embedded PostgreSQL (no DATABASE_URL), as `npm start` runs it', () => {
   it("stops on a terminal's Ctrl-C (SIGINT to the whole process group of `npm start`): API, checkout and PostgreSQL, in order, nothing logged at warn or above", async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'kometpay-embedded-'));
-    chmodSync(dataDir, 0o755);
-    const postgresPort = await freePort();
-    const output: string[] = [];
-    // A group of its own, as a shell gives the command it runs in the foreground.
-    const start = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
-      cwd: repoRoot,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: '', KOMETPAY_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), API_PORT: String(await freePort()), CHECKOUT_PORT: String(await freePort()), NODE_ENV: 'development', LOG_LEVEL: 'info' },
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => start.once('exit', (code, signal) => resolve({ code, signal })));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        for (const stream of [start.stdout!, start.stderr!]) {
-          stream.setEncoding('utf8');
-          stream.on('data', (chunk: string) => {
-            output.push(...chunk.split('\n').filter(Boolean));
-            if (chunk.includes('KometPay is up')) resolve();
-          });
-        }
-        void exited.then((ended) => reject(new Error(`npm start ended before it was up (${JSON.stringify(ended)}):\n${output.join('\n')}`)));
-      });
-      expect(await canConnect(postgresPort)).toBe(true);
-
+    await withNpmStart(async (start, ports, output) => {
+      const signalled = Date.now();
       process.kill(-start.pid!, 'SIGINT');
-      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(await start.exited).toEqual({ code: 0, signal: null });
+      // Not start.mjs's own give-up time: every process it started has ended.
+      expect(Date.now() - signalled).toBeLessThan(10_000);
       expect(output.filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
       expect(output.some((line) => line.includes('"signal":"SIGTERM"') && line.includes('"msg":"shutting down"'))).toBe(true);
-      expect(await canConnect(postgresPort)).toBe(false);
-    } finally {
-      if (start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+      expect(await canConnect(ports.postgres)).toBe(false);
+    });
+  }, 120_000);
+
+  it('stops the API, its PostgreSQL and the checkout when `npm start` itself is killed with -9', async () => {
+    await withNpmStart(async (start, ports, output) => {
+      start.child.kill('SIGKILL');
+      await start.exited;
+      const answers = (port: number, route: string) => fetch(`http://127.0.0.1:${port}${route}`).then(() => true, () => false);
+      for (let waited = 0; (await answers(ports.api, '/healthz')) || (await answers(ports.checkout, '/healthz')) || (await canConnect(ports.postgres)); waited += 100) {
+        if (waited > 20_000) throw new Error(`still running 20 s after npm start was killed:\n${output.join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(output.some((line) => line.includes('"signal":"SIGTERM"') && line.includes('"msg":"shutting down"'))).toBe(true);
+      expect(output.filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
+    });
   }, 120_000);
 
 

