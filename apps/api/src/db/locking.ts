@@ -1,10 +1,11 @@
-import { LoadStrategy, LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 
 /**
- * SELECT ... FOR UPDATE OF the entity's own rows, with the to-one relations named joined into the
- * same statement. Only the entity's rows are locked: a lock on the merchant and customer rows it
- * joins would serialise every payment of a merchant behind one another. (Left to itself, MikroORM
- * locks every inner-joined table, the merchant among them.)
+ * SELECT ... FOR UPDATE of the entity's own rows only; the relations named are loaded afterwards,
+ * unlocked. A populated (joined) FOR UPDATE would also lock the merchant and customer rows it
+ * joins, and so serialise every payment of a merchant behind one another; and with the lock taken
+ * on the entity's alias alone, the joined rows would be those of the statement's snapshot, as old
+ * as the lock's wait (a refund's charge, read after the lock here, is current).
  */
 export async function lockRows<T extends object>(
   tx: EntityManager,
@@ -12,15 +13,9 @@ export async function lockRows<T extends object>(
   where: FilterQuery<T>,
   options: { orderBy?: Record<string, 'asc' | 'desc'>; populate?: string[] } = {},
 ): Promise<T[]> {
-  // The alias MikroORM gives the root entity of a find: its first query-builder alias.
-  const ownAlias = tx.config.getNamingStrategy().aliasName(entity.name, 0);
-  return tx.find(entity, where, {
-    lockMode: LockMode.PESSIMISTIC_WRITE,
-    lockTableAliases: [ownAlias],
-    orderBy: options.orderBy as never,
-    populate: (options.populate ?? []) as never,
-    strategy: LoadStrategy.JOINED,
-  });
+  const rows = await tx.find(entity, where, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: options.orderBy as never });
+  if (options.populate?.length && rows.length) await tx.populate(rows, options.populate as never);
+  return rows;
 }
 
 export async function lockRow<T extends object>(tx: EntityManager, entity: new (...args: never[]) => T, where: FilterQuery<T>, populate: string[] = []): Promise<T | null> {
