@@ -61,13 +61,8 @@ export class SettlementService {
   private async apply(payout: ProcessorPayout): Promise<PayoutOutcome> {
     if (!FINAL_PAYOUT_STATUSES.has(payout.status)) return { reference: payout.reference, status: payout.status, changed: 0 };
     const own = payout.status === 'PAID' ? await this.entriesOf(payout.reference) : [];
-    // A payout that sends a failed one's money again names that payout, not its payments: they are
-    // read from the failed payout itself (we may never have seen it paid, or a payment in it may
-    // have been recorded as succeeded only after it failed).
-    const entries = [...own];
-    for (const resent of own.filter((entry) => entry.kind === 'failed_payout')) {
-      entries.push(...(await this.entriesOf(resent.reference)).filter((entry) => entry.kind !== 'failed_payout'));
-    }
+    const { resent, inherited } = await this.resentPayouts(payout.reference, own);
+    const carried = [...own.filter((entry) => entry.kind !== 'failed_payout'), ...inherited];
 
     return this.em.fork().transactional(async (tx) => {
       // The webhook's job and the sweep may apply the same payout at once: one waits for the other.
@@ -77,7 +72,7 @@ export class SettlementService {
       const now = this.clock.now();
       const { changed, unmatched } =
         payout.status === 'PAID'
-          ? await this.settle(tx, payout, entries, now)
+          ? await this.settle(tx, payout, carried, resent, now)
           : { changed: record?.status === 'PAID' ? await this.reverse(tx, payout, now) : 0, unmatched: [] };
       const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: own.length, unmatchedEntries: unmatched, reconciledAt: now };
       if (record) Object.assign(record, facts, payout.status === 'PAID' ? { settledCount: changed } : {});
@@ -86,15 +81,41 @@ export class SettlementService {
     });
   }
 
+  /**
+   * A payout that sends failed ones' money again names those payouts (a failed_payout entry each),
+   * not their payments. Each failed payout is applied first, so that what it had settled is back to
+   * PENDING before this payout settles it again (the sweep may meet this payout before that
+   * payout's failure); and the payments and refunds it carried are read from it, since we may never
+   * have seen it paid, or recorded a payment's success only after it failed. A failed payout that
+   * itself resent an earlier one is followed in turn.
+   */
+  private async resentPayouts(reference: string, own: PayoutEntry[]): Promise<{ resent: string[]; inherited: PayoutEntry[] }> {
+    const resent: string[] = [];
+    const inherited: PayoutEntry[] = [];
+    const visited = new Set([reference]);
+    const waiting = own.filter((entry) => entry.kind === 'failed_payout').map((entry) => entry.reference);
+    for (let failed = waiting.shift(); failed !== undefined; failed = waiting.shift()) {
+      if (visited.has(failed)) continue;
+      visited.add(failed);
+      resent.push(failed);
+      await this.reconcilePayout(failed);
+      for (const entry of await this.entriesOf(failed)) {
+        if (entry.kind === 'failed_payout') waiting.push(entry.reference);
+        else inherited.push(entry);
+      }
+    }
+    return { resent, inherited };
+  }
+
   private async entriesOf(payoutReference: string): Promise<PayoutEntry[]> {
     const entries: PayoutEntry[] = [];
     for await (const entry of this.processor.listPayoutEntries(payoutReference)) entries.push(entry);
     return entries;
   }
 
-  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], now: Date): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
-    const carried = new Map(entries.filter((entry) => entry.kind !== 'failed_payout').map((entry) => [entry.reference, entry]));
-    const resent = entries.filter((entry) => entry.kind === 'failed_payout').map((entry) => entry.reference);
+  /** `entries`: the payments and refunds the payout carries; `resent`: the failed payouts whose money it sends again. */
+  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], resent: string[], now: Date): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
+    const carried = new Map(entries.map((entry) => [entry.reference, entry]));
     if (!carried.size && !resent.length) return { changed: 0, unmatched: [] };
     const transactions = await lockRows(
       tx,
