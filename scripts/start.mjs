@@ -38,12 +38,16 @@ function start(name, args, env, { ownGroup = false } = {}) {
   return child;
 }
 
+/** Stops every child; exits with `exitCode`, or 1 if a child's own shutdown failed. */
 function stop(exitCode = 0) {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  // The API gives up its own shutdown at SHUTDOWN_TIMEOUT_MS (15 s by default).
-  setTimeout(() => process.exit(exitCode), Number(process.env.SHUTDOWN_TIMEOUT_MS || 15_000) + 5000).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(exitCode));
+  // The API gives up its own shutdown at SHUTDOWN_TIMEOUT_MS (15 s by default), then takes up to
+  // 5 s more to stop its PostgreSQL: wait past that.
+  setTimeout(() => process.exit(1), Number(process.env.SHUTDOWN_TIMEOUT_MS || 15_000) + 15_000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() =>
+    process.exit(children.some((c) => c.exitCode !== null && c.exitCode !== 0) ? exitCode || 1 : exitCode),
+  );
 }
 
 async function waitFor(url, timeoutMs) {

@@ -55,16 +55,32 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal, timeoutMs: settings.shutdownTimeoutMs }, 'shutting down');
   let stage = 'api';
+  let exiting = false;
+  // Once: stop the embedded server if it is ours and still up, whatever uses it, then exit 1.
+  const giveUp = async (message: string, err?: unknown) => {
+    if (exiting) return;
+    exiting = true;
+    logger.error({ signal, stage, timeoutMs: settings.shutdownTimeoutMs, err }, message);
+    const stopped = database.stopServer().catch((error: unknown) => logger.error({ err: error }, 'could not stop the embedded PostgreSQL'));
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    process.exit(1);
+  };
   // A request blocked on a lock keeps its pooled connection, and closing the pool waits for it:
-  // past the deadline, say what was stuck and stop anyway, with the embedded server if it is ours.
-  setTimeout(() => {
-    logger.error({ signal, stage, timeoutMs: settings.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
-    const stopped = database.stopServer().catch((err: unknown) => logger.error({ err }, 'could not stop the embedded PostgreSQL'));
-    void Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]).then(() => process.exit(1));
-  }, settings.shutdownTimeoutMs);
-  await api.close((closing) => (stage = closing));
-  stage = 'database';
-  await database.close();
+  // past the deadline, say what was stuck and stop anyway.
+  const deadline = setTimeout(() => void giveUp('shutdown did not finish in time; exiting'), settings.shutdownTimeoutMs);
+  try {
+    await api.close((closing) => (stage = closing));
+    stage = 'database';
+    await database.close();
+  } catch (err) {
+    clearTimeout(deadline);
+    await giveUp('shutdown failed; exiting', err);
+    return;
+  }
+  clearTimeout(deadline);
+  // Past the deadline, giveUp owns the exit (and its code).
+  if (exiting) return;
+  exiting = true;
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

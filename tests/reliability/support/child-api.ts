@@ -33,6 +33,17 @@ export async function freePort(): Promise<number> {
   }
 }
 
+/** Calls `onLine` with each whole line of a child's output (a chunk may end mid-line). */
+export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) onLine(line);
+  });
+}
+
 export interface ChildApiOptions {
   /** Node options before the script (e.g. `--import` of a probe, `--cpu-prof`). */
   execArgv?: string[];
@@ -52,21 +63,13 @@ export async function startChildApi(env: Record<string, string>, logs: string[],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
-    const collect = (stream: NodeJS.ReadableStream) => {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (pending + chunk).split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          logs.push(line);
-          const banner = /GraphQL \(merchant\):\s+(http:\/\/\S+)\/graphql/.exec(line);
-          if (banner) resolve(banner[1]);
-        }
+    for (const stream of [child.stdout!, child.stderr!]) {
+      onLines(stream, (line) => {
+        logs.push(line);
+        const banner = /GraphQL \(merchant\):\s+(http:\/\/\S+)\/graphql/.exec(line);
+        if (banner) resolve(banner[1]);
       });
-    };
-    collect(child.stdout!);
-    collect(child.stderr!);
+    }
     void exited.then(({ code, signal }) => reject(new Error(`the API exited before it was ready (code ${code}, signal ${signal}):\n${logs.slice(-20).join('\n')}`)));
   });
   return {
