@@ -70,11 +70,21 @@ interface Horizon {
 }
 
 /**
+ * Whether the 32-bit transaction id `xid` is at or past the snapshot's xmax (xids in use lie within
+ * 2^31 of each other, so the comparison is modulo 2^32). Such a transaction is running as far as the
+ * snapshot goes, yet not in its xip list: xmax is one past the newest *completed* transaction, so a
+ * writer that took its id after another writer that has since committed is above it.
+ */
+const atOrPastXmax = (xid: string) => `((${xid}::text::bigint - (select xmax from snapshot) + 4294967296) % 4294967296 < 2147483648)`;
+
+/**
  * The outbox writers in flight (holding OUTBOX_WRITER_LOCK, and running in this statement's
- * snapshot: one that holds its lock a moment past its commit is done), as transaction ids; and which
- * of the writers earlier polls waited for ($1) are still running in this snapshot.
+ * snapshot: in its xip list or at or past its xmax; one that holds its lock a moment past its commit
+ * is done), as transaction ids; and which of the writers earlier polls waited for ($1) are still
+ * running in this snapshot.
  */
 const WRITERS_SQL = `
+  snapshot as (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296 as xmax),
   running as (select xid(xid8) as xid from pg_snapshot_xip(pg_current_snapshot()) xid8),
   writers as (
     select coalesce(array_agg(held.transactionid::text), '{}') as xids
@@ -83,12 +93,12 @@ const WRITERS_SQL = `
     where writer.locktype = 'advisory' and writer.granted and writer.objsubid = 2
       and writer.classid = ${OUTBOX_WRITER_LOCK[0]} and writer.objid = ${OUTBOX_WRITER_LOCK[1]}
       and writer.database = (select oid from pg_database where datname = current_database())
-      and held.transactionid in (select xid from running)
+      and (held.transactionid in (select xid from running) or ${atOrPastXmax('held.transactionid')})
   ),
   still_running as (
     select coalesce(array_agg(waited::text), '{}') as xids
     from unnest($1::xid[]) waited
-    where waited in (select xid from running)
+    where waited in (select xid from running) or ${atOrPastXmax('waited')}
   )`;
 
 const POLL_PAGE = 1000;
