@@ -141,7 +141,8 @@ const minOf = (a: bigint, b: bigint) => (a < b ? a : b);
  * - The outbox's `assign_position` trigger makes every writer take a shared advisory lock (held to
  *   the end of its transaction), then its transaction id, then its position.
  * - Each poll reads, in one statement, the rows past the watermark (highest visible: V) and the
- *   writers then in flight: lock holders in pg_locks that the snapshot lists as running. A position
+ *   writers then in flight: lock holders in pg_locks that the snapshot counts as running (listed in
+ *   its xip, or at or past its xmax). A position
  *   at or below V that this snapshot cannot see belongs to a writer that had its lock and its id
  *   before the snapshot: either it is among the writers read (pg_locks is read after the snapshot
  *   is taken), or it ended in between.
