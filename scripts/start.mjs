@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole product on embedded defaults. Starts the API (which starts the embedded
- * PostgreSQL, migrates and seeds the demo merchant) and then the checkout, and stops both together.
+ * PostgreSQL, migrates and seeds the demo merchant), then the checkout and the merchant console, and
+ * stops them all together.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -9,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const apiPort = process.env.API_PORT || '4000';
 const checkoutPort = process.env.CHECKOUT_PORT || '5173';
+const consolePort = process.env.CONSOLE_PORT || '5174';
 const apiUrl = process.env.PUBLIC_API_URL || `http://localhost:${apiPort}`;
 const checkoutUrl = process.env.CHECKOUT_URL || `http://localhost:${checkoutPort}`;
+const consoleUrl = process.env.CONSOLE_URL || `http://localhost:${consolePort}`;
 
 const children = [];
 let stopping = false;
@@ -66,7 +69,7 @@ async function waitFor(url, timeoutMs) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-start('API', ['apps/api/dist/main.js'], { API_PORT: apiPort, CHECKOUT_URL: checkoutUrl }, { ownGroup: true });
+start('API', ['apps/api/dist/app/main.js'], { API_PORT: apiPort, CHECKOUT_URL: checkoutUrl, CONSOLE_URL: consoleUrl }, { ownGroup: true });
 await waitFor(`http://127.0.0.1:${apiPort}/readyz`, 120_000);
 start('checkout', ['apps/checkout/build/index.js'], {
   PORT: checkoutPort,
@@ -74,5 +77,16 @@ start('checkout', ['apps/checkout/build/index.js'], {
   ORIGIN: checkoutUrl,
   KOMETPAY_API_URL: `http://127.0.0.1:${apiPort}`,
 });
-await waitFor(`http://127.0.0.1:${checkoutPort}/healthz`, 30_000);
-console.log(`\nKometPay is up: API ${apiUrl}/graphql · checkout ${checkoutUrl} · Ctrl+C stops both\n`);
+start('console', ['apps/console/build/index.js'], {
+  PORT: consolePort,
+  HOST: process.env.CONSOLE_HOST || '127.0.0.1',
+  ORIGIN: consoleUrl,
+  KOMETPAY_API_URL: `http://127.0.0.1:${apiPort}`,
+});
+await Promise.all([
+  waitFor(`http://127.0.0.1:${checkoutPort}/healthz`, 30_000),
+  waitFor(`http://127.0.0.1:${consolePort}/healthz`, 30_000),
+]);
+console.log(
+  `\nKometPay is up: API ${apiUrl}/graphql · checkout ${checkoutUrl} · console ${consoleUrl} (sign in with the demo staff account above) · Ctrl+C stops them all\n`,
+);
