@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { formatMoney } from '@kometpay/money';
 import Handlebars from 'handlebars';
-import { templateNames, type TemplateData, type TemplateName } from './template-data.js';
+import { type TemplateData, type TemplateName, templateNames } from './template-data.js';
 import { readTemplateData } from './validate.js';
 
 export interface RenderedEmail {
@@ -53,7 +53,11 @@ function templates(name: TemplateName) {
   let template = compiled.get(name);
   if (!template) {
     const hb = (environment ??= createEnvironment());
-    template = { subject: compile(hb, `${name}.subject.hbs`), html: compile(hb, `${name}.html.hbs`), text: compile(hb, `${name}.text.hbs`) };
+    template = {
+      subject: compile(hb, `${name}.subject.hbs`),
+      html: compile(hb, `${name}.html.hbs`),
+      text: compile(hb, `${name}.text.hbs`),
+    };
     compiled.set(name, template);
   }
   return template;
@@ -68,6 +72,10 @@ export function render<N extends TemplateName>(name: N, data: TemplateData[N]): 
   const subject = template.subject(view).replace(/\s+/g, ' ').trim();
   const html = template.html({ ...view, subject });
   // Optional blocks leave blank lines behind; the text version gets at most one between paragraphs.
-  const text = template.text(view).replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const text = `${template
+    .text(view)
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
   return { subject, html, text };
 }

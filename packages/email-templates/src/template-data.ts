@@ -1,5 +1,31 @@
-export const templateNames = ['invoice', 'invoice-link-regenerated', 'payment-receipt', 'card-setup-link'] as const;
+export const templateNames = [
+  'invoice',
+  'invoice-link-regenerated',
+  'payment-receipt',
+  'microdeposit-verification',
+  'card-setup-link',
+  'staff-invitation',
+] as const;
 export type TemplateName = (typeof templateNames)[number];
+
+/**
+ * The merchant's branding, on every email. Absent parts fall back to KometPay's defaults; the accent
+ * colour paints the action button, with the text colour (black or white) that keeps WCAG AA contrast on it.
+ */
+export interface EmailBranding {
+  /** `cid:<content id>` of an inline attachment, or an http(s) URL. */
+  logoSrc?: string | null;
+  /** #rrggbb */
+  accentColor?: string | null;
+  /** #rrggbb, readable on the accent colour. */
+  accentTextColor?: string | null;
+}
+
+interface Branded {
+  brand?: EmailBranding;
+  /** The merchant's support address, shown to its customers (and their emails' Reply-To). */
+  supportEmail?: string;
+}
 
 /** Integer minor units: a bigint, or its digit string as it arrives from GraphQL or JSON. */
 export type MinorUnits = bigint | string;
@@ -11,7 +37,7 @@ export interface InvoiceLine {
   amount: MinorUnits;
 }
 
-export interface InvoiceEmailData {
+export interface InvoiceEmailData extends Branded {
   merchantName: string;
   customerName: string;
   invoiceNumber: string;
@@ -25,7 +51,6 @@ export interface InvoiceEmailData {
   /** YYYY-MM-DD, or null when the invoice has no due date. */
   dueDate: string | null;
   payUrl: string;
-  supportEmail?: string;
 }
 
 export interface InvoiceLinkRegeneratedEmailData extends InvoiceEmailData {
@@ -33,7 +58,7 @@ export interface InvoiceLinkRegeneratedEmailData extends InvoiceEmailData {
   reason: 'expired' | 'resent';
 }
 
-export interface PaymentReceiptEmailData {
+export interface PaymentReceiptEmailData extends Branded {
   merchantName: string;
   customerName: string;
   /** Empty for a payment tied to no invoice. */
@@ -49,7 +74,22 @@ export interface PaymentReceiptEmailData {
   status: 'succeeded' | 'processing';
 }
 
-export interface CardSetupLinkEmailData {
+/** A bank payment waiting for the customer to confirm the micro-deposits sent to their account. */
+export interface MicrodepositVerificationEmailData extends Branded {
+  merchantName: string;
+  customerName: string;
+  invoiceNumbers: string[];
+  amount: MinorUnits;
+  currency: string;
+  /** e.g. "US bank account •••• 9991". */
+  methodLabel: string;
+  /** amounts: two small deposits; descriptor_code: one deposit whose description holds a code starting with SM. */
+  microdepositType: 'amounts' | 'descriptor_code';
+  /** The pay page, where the customer enters what they found. */
+  verifyUrl: string;
+}
+
+export interface CardSetupLinkEmailData extends Branded {
   merchantName: string;
   customerName: string;
   setupUrl: string;
@@ -57,9 +97,24 @@ export interface CardSetupLinkEmailData {
   expiresAt: string;
 }
 
+export interface StaffInvitationEmailData {
+  merchantName: string;
+  staffName: string;
+  role: 'STAFF' | 'SUPERVISOR';
+  /** The name of the person who sent the invitation; null when an API key or the operator did. */
+  invitedBy?: string | null;
+  /** The console's set-password page for this invitation. */
+  acceptUrl: string;
+  /** ISO 8601 timestamp. */
+  expiresAt: string;
+  brand?: EmailBranding;
+}
+
 export interface TemplateData {
   invoice: InvoiceEmailData;
   'invoice-link-regenerated': InvoiceLinkRegeneratedEmailData;
   'payment-receipt': PaymentReceiptEmailData;
+  'microdeposit-verification': MicrodepositVerificationEmailData;
   'card-setup-link': CardSetupLinkEmailData;
+  'staff-invitation': StaffInvitationEmailData;
 }

@@ -13,7 +13,10 @@ const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isAr
 
 /** Reads the fields of one object, each checked and normalised, naming its path when one is wrong. */
 class Fields {
-  private constructor(private readonly record: Record<string, unknown>, private readonly path: string) {}
+  private constructor(
+    private readonly record: Record<string, unknown>,
+    private readonly path: string,
+  ) {}
 
   static of(value: unknown, path: string): Fields {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -72,6 +75,24 @@ class Fields {
     return url.href;
   }
 
+  /** #rrggbb */
+  hexColor(key: string): string {
+    const value = this.text(key);
+    if (!/^#[0-9a-f]{6}$/i.test(value)) this.fail(key, 'a #rrggbb colour');
+    return value.toLowerCase();
+  }
+
+  /** An image source: an inline attachment's `cid:` or an http(s) URL. */
+  imageSource(key: string): string {
+    const value = this.text(key);
+    if (/^cid:[A-Za-z0-9._@-]{1,200}$/.test(value)) return value;
+    return this.httpUrl(key);
+  }
+
+  object(key: string): Fields {
+    return Fields.of(this.record[key], `${this.path}.${key}`);
+  }
+
   email(key: string): string {
     const value = this.text(key);
     if (!/^[\w.!#$%'*+/=^`{|}~-]+@[a-z\d-]+(\.[a-z\d-]+)+$/i.test(value)) this.fail(key, 'an email address');
@@ -110,6 +131,23 @@ class Fields {
   }
 }
 
+const DEFAULT_ACCENT = { accentColor: '#1d4ed8', accentTextColor: '#ffffff' };
+
+/** Every email's branding and support address, with KometPay's defaults for what is absent. */
+function branded(f: Fields) {
+  const brand = f.optional('brand', (k) => f.object(k));
+  const accentColor = brand?.optional('accentColor', (k) => brand.hexColor(k)) ?? null;
+  return {
+    supportEmail: f.optional('supportEmail', (k) => f.email(k)),
+    brand: {
+      logoSrc: brand?.optional('logoSrc', (k) => brand.imageSource(k)) ?? null,
+      ...(accentColor
+        ? { accentColor, accentTextColor: brand?.optional('accentTextColor', (k) => brand.hexColor(k)) ?? '#ffffff' }
+        : DEFAULT_ACCENT),
+    },
+  };
+}
+
 function invoice(f: Fields) {
   return {
     merchantName: f.text('merchantName'),
@@ -132,7 +170,7 @@ function invoice(f: Fields) {
     amountDue: f.minorUnits('amountDue'),
     dueDate: f.optional('dueDate', (k) => f.date(k)),
     payUrl: f.httpUrl('payUrl'),
-    supportEmail: f.optional('supportEmail', (k) => f.email(k)),
+    ...branded(f),
   };
 }
 
@@ -149,12 +187,35 @@ const readers: { [N in TemplateName]: (f: Fields) => object } = {
     authorizationCode: f.text('authorizationCode'),
     paidAt: f.dateTime('paidAt'),
     status: f.choice('status', ['succeeded', 'processing']),
+    ...branded(f),
+  }),
+  'microdeposit-verification': (f) => ({
+    merchantName: f.text('merchantName'),
+    customerName: f.text('customerName'),
+    invoiceNumbers: f.textList('invoiceNumbers'),
+    amount: f.minorUnits('amount'),
+    currency: f.currency('currency'),
+    methodLabel: f.text('methodLabel'),
+    microdepositType: f.choice('microdepositType', ['amounts', 'descriptor_code']),
+    verifyUrl: f.httpUrl('verifyUrl'),
+    ...branded(f),
   }),
   'card-setup-link': (f) => ({
     merchantName: f.text('merchantName'),
     customerName: f.text('customerName'),
     setupUrl: f.httpUrl('setupUrl'),
     expiresAt: f.dateTime('expiresAt'),
+    ...branded(f),
+  }),
+  'staff-invitation': (f) => ({
+    merchantName: f.text('merchantName'),
+    staffName: f.text('staffName'),
+    role: f.choice('role', ['STAFF', 'SUPERVISOR']),
+    invitedBy: f.optional('invitedBy', (k) => f.text(k)),
+    acceptUrl: f.httpUrl('acceptUrl'),
+    expiresAt: f.dateTime('expiresAt'),
+    ...branded(f),
+    supportEmail: null,
   }),
 };
 

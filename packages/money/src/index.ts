@@ -3,9 +3,38 @@
  * only place that knows how many digits a currency's minor unit has.
  */
 const currencyExponents: Readonly<Record<string, number>> = {
-  USD: 2, CAD: 2, EUR: 2, GBP: 2, AUD: 2, NZD: 2, CHF: 2, MXN: 2, COP: 2, BRL: 2, CLP: 0,
-  JPY: 0, KRW: 0, SEK: 2, NOK: 2, DKK: 2, PLN: 2, CZK: 2, HUF: 2, INR: 2, ZAR: 2, SGD: 2,
-  HKD: 2, CNY: 2, KES: 2, PEN: 2, ARS: 2, BHD: 3, KWD: 3, JOD: 3, OMR: 3, TND: 3,
+  USD: 2,
+  CAD: 2,
+  EUR: 2,
+  GBP: 2,
+  AUD: 2,
+  NZD: 2,
+  CHF: 2,
+  MXN: 2,
+  COP: 2,
+  BRL: 2,
+  CLP: 0,
+  JPY: 0,
+  KRW: 0,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  PLN: 2,
+  CZK: 2,
+  HUF: 2,
+  INR: 2,
+  ZAR: 2,
+  SGD: 2,
+  HKD: 2,
+  CNY: 2,
+  KES: 2,
+  PEN: 2,
+  ARS: 2,
+  BHD: 3,
+  KWD: 3,
+  JOD: 3,
+  OMR: 3,
+  TND: 3,
 };
 
 /** PostgreSQL bigint's maximum: the largest amount we carry. */
@@ -51,7 +80,12 @@ function formatterFor(locale: string, currency: string, exponent: number): Intl.
   const key = `${locale}:${currency}`;
   let formatter = formatters.get(key);
   if (!formatter) {
-    formatter = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    formatter = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
     formatters.set(key, formatter);
   }
   return formatter;

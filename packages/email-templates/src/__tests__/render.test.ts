@@ -1,11 +1,12 @@
 import {
-  render,
-  TemplateDataError,
-  templateNames,
   type CardSetupLinkEmailData,
   type InvoiceEmailData,
   type PaymentReceiptEmailData,
+  render,
+  type StaffInvitationEmailData,
   type TemplateData,
+  TemplateDataError,
+  templateNames,
 } from '@kometpay/email-templates';
 
 const invoice: InvoiceEmailData = {
@@ -44,12 +45,34 @@ const cardSetup: CardSetupLinkEmailData = {
   expiresAt: '2026-03-12T09:30:00Z',
 };
 
+const invitation: StaffInvitationEmailData = {
+  merchantName: 'Acme Flowers',
+  staffName: 'Dana Reyes',
+  role: 'SUPERVISOR',
+  invitedBy: 'Sam Lee',
+  acceptUrl: 'https://console.kometpay.test/invitations/tok_inv',
+  expiresAt: '2026-03-08T09:30:00Z',
+};
+
 const samples: TemplateData = {
   invoice,
   'invoice-link-regenerated': { ...invoice, reason: 'expired' },
   'payment-receipt': receipt,
+  'microdeposit-verification': {
+    merchantName: 'Acme Flowers',
+    customerName: 'Blossom Shop',
+    invoiceNumbers: ['INV-1001'],
+    amount: 123456n,
+    currency: 'USD',
+    methodLabel: 'US bank account •••• 9991',
+    microdepositType: 'descriptor_code',
+    verifyUrl: 'https://pay.kometpay.test/pay/tok_abc',
+  },
   'card-setup-link': cardSetup,
+  'staff-invitation': invitation,
 };
+
+const greeting = (name: string) => (name === 'staff-invitation' ? 'Hello Dana Reyes,' : 'Hello Blossom Shop,');
 
 const lines = (text: string) => text.split('\n');
 
@@ -63,13 +86,20 @@ describe('render', () => {
     expect(email.html).toContain('max-width:600px');
     expect(email.html).toMatch(/<div style="display:none;[^"]*">[^<]+<\/div>/); // preheader
     expect(email.html).not.toContain('<img');
-    expect(email.text).toContain('Hello Blossom Shop,');
+    expect(email.text).toContain(greeting(name));
     expect(email.text).not.toMatch(/<[a-z]/i);
     expect(email.text.endsWith('\n')).toBe(true);
   });
 
   it('exports the template names', () => {
-    expect(templateNames).toEqual(['invoice', 'invoice-link-regenerated', 'payment-receipt', 'card-setup-link']);
+    expect(templateNames).toEqual([
+      'invoice',
+      'invoice-link-regenerated',
+      'payment-receipt',
+      'microdeposit-verification',
+      'card-setup-link',
+      'staff-invitation',
+    ]);
   });
 
   describe('invoice', () => {
@@ -79,7 +109,9 @@ describe('render', () => {
 
     it('embeds a Pay invoice button and the plain link in the HTML', () => {
       const { html } = render('invoice', invoice);
-      expect(html).toMatch(/<td align="center" bgcolor="#1d4ed8"[^>]*>\s*<a href="https:\/\/pay\.kometpay\.test\/pay\/tok_abc"[^>]*>Pay invoice<\/a>/);
+      expect(html).toMatch(
+        /<td align="center" bgcolor="#1d4ed8"[^>]*>\s*<a href="https:\/\/pay\.kometpay\.test\/pay\/tok_abc"[^>]*>Pay invoice<\/a>/,
+      );
       expect(html).toContain('>https://pay.kometpay.test/pay/tok_abc</a>');
     });
 
@@ -137,7 +169,13 @@ describe('render', () => {
 
     it('formats amounts beyond 2^53 exactly', () => {
       const big = 9_007_199_254_740_993n;
-      const { text } = render('invoice', { ...invoice, lines: [{ description: 'Bulk', quantity: 1, unitAmount: big, amount: big }], total: big, amountPaid: 0n, amountDue: big });
+      const { text } = render('invoice', {
+        ...invoice,
+        lines: [{ description: 'Bulk', quantity: 1, unitAmount: big, amount: big }],
+        total: big,
+        amountPaid: 0n,
+        amountDue: big,
+      });
       expect(lines(text)).toContain('Total: $90,071,992,547,409.93');
     });
   });
@@ -199,7 +237,12 @@ describe('render', () => {
     });
 
     it('says a bank payment is processing and will be confirmed when it settles', () => {
-      const { subject, text } = render('payment-receipt', { ...receipt, status: 'processing', methodLabel: 'US bank account •••• 6789', invoiceNumbers: ['INV-7'] });
+      const { subject, text } = render('payment-receipt', {
+        ...receipt,
+        status: 'processing',
+        methodLabel: 'US bank account •••• 6789',
+        invoiceNumbers: ['INV-7'],
+      });
       expect(subject).toBe('Payment processing: $1,234.56 to Acme Flowers');
       expect(text).toContain('Your bank payment of $1,234.56 to Acme Flowers is processing.');
       expect(text).toContain('we will email you when it settles');
@@ -223,13 +266,64 @@ describe('render', () => {
     });
   });
 
+  describe('staff-invitation', () => {
+    it('invites a person to set a password on the console, once, before the link expires', () => {
+      const { subject, html, text } = render('staff-invitation', invitation);
+      expect(subject).toBe('Your invitation to the Acme Flowers payments console');
+      expect(html).toMatch(/<a href="https:\/\/console\.kometpay\.test\/invitations\/tok_inv"[^>]*>Set your password<\/a>/);
+      expect(lines(text)).toContain('https://console.kometpay.test/invitations/tok_inv');
+      expect(text).toContain("Sam Lee has invited you to Acme Flowers's payments console as a supervisor.");
+      expect(text).toContain('This link works once and expires on March 8, 2026 at 9:30 AM UTC.');
+      expect(render('staff-invitation', { ...invitation, role: 'STAFF', invitedBy: null }).text).toContain(
+        "You have been invited to Acme Flowers's payments console as a member of staff.",
+      );
+    });
+  });
+
+  describe('branding', () => {
+    const brand = { logoSrc: 'cid:logo-0123abcd@kometpay', accentColor: '#FFD400', accentTextColor: '#000000' };
+
+    it.each(templateNames)('puts the merchant logo at the top of %s and paints its button (if any) in the accent colour', (name) => {
+      const { html } = render(name, { ...samples[name], brand } as never);
+      expect(html).toMatch(/<img src="cid:logo-0123abcd@kometpay" alt="Acme Flowers" height="48"/);
+      if (name !== 'payment-receipt') expect(html).toMatch(/<td align="center" bgcolor="#ffd400"[^>]*>\s*<a [^>]*color:#000000;/);
+      expect(html).not.toContain('#1d4ed8;border-radius:6px');
+    });
+
+    it('uses KometPay blue with white text without an accent colour, and takes a logo by URL', () => {
+      const { html } = render('invoice', { ...invoice, brand: { logoSrc: 'https://api.kometpay.test/branding/m/logo-ab.png' } });
+      expect(html).toContain('<img src="https://api.kometpay.test/branding/m/logo-ab.png"');
+      expect(html).toMatch(/<td align="center" bgcolor="#1d4ed8"[^>]*>\s*<a [^>]*color:#ffffff;/);
+    });
+
+    it('refuses a colour or logo source that could break out of its attribute', () => {
+      expect(() => render('invoice', { ...invoice, brand: { accentColor: 'red;background:url(x)' } })).toThrow(
+        'invoice.brand.accentColor must be a #rrggbb colour',
+      );
+      expect(() => render('invoice', { ...invoice, brand: { logoSrc: 'javascript:alert(1)' } })).toThrow(
+        'invoice.brand.logoSrc must be an http(s) URL',
+      );
+      expect(() => render('invoice', { ...invoice, brand: { logoSrc: 'cid:a"onerror="x' } })).toThrow(TemplateDataError);
+    });
+
+    it('gives every customer email the support address, and none to staff', () => {
+      expect(lines(render('payment-receipt', { ...receipt, supportEmail: 'help@acme.test' }).text)).toContain(
+        'Questions? Reply to this email or write to Acme Flowers at help@acme.test.',
+      );
+      expect(render('card-setup-link', { ...cardSetup, supportEmail: 'help@acme.test' }).html).toContain('href="mailto:help@acme.test"');
+      expect(render('payment-receipt', receipt).text).not.toContain('Questions?');
+    });
+  });
+
   describe('validation', () => {
     const renderUnchecked = (name: string, data: unknown) => () => render(name as 'invoice', data as InvoiceEmailData);
 
     it.each(['javascript:alert(1)', ' javascript:alert(1)', 'data:text/html,hi', 'pay.kometpay.test/pay/x', 'mailto:a@b.test'])(
       'refuses %j as a link',
       (url) => {
-        expect(() => render('invoice', { ...invoice, payUrl: url })).toThrow(new TemplateDataError('invoice.payUrl must be an http(s) URL'));
+        expect(() => render('invoice', { ...invoice, payUrl: url })).toThrow(
+          new TemplateDataError('invoice.payUrl must be an http(s) URL'),
+        );
         expect(() => render('card-setup-link', { ...cardSetup, setupUrl: url })).toThrow(TemplateDataError);
       },
     );
@@ -245,9 +339,15 @@ describe('render', () => {
         'invoice.lines[0].description must be a non-empty string',
       );
       expect(() => render('invoice', { ...invoice, dueDate: '2026-02-30' })).toThrow('invoice.dueDate must be a YYYY-MM-DD date');
-      expect(() => render('invoice', { ...invoice, supportEmail: 'a@b.test?cc=x@y.test' })).toThrow('invoice.supportEmail must be an email address');
-      expect(renderUnchecked('invoice-link-regenerated', invoice)).toThrow('invoice-link-regenerated.reason must be one of "expired", "resent"');
-      expect(() => render('payment-receipt', { ...receipt, paidAt: 'yesterday' })).toThrow('payment-receipt.paidAt must be an ISO 8601 timestamp');
+      expect(() => render('invoice', { ...invoice, supportEmail: 'a@b.test?cc=x@y.test' })).toThrow(
+        'invoice.supportEmail must be an email address',
+      );
+      expect(renderUnchecked('invoice-link-regenerated', invoice)).toThrow(
+        'invoice-link-regenerated.reason must be one of "expired", "resent"',
+      );
+      expect(() => render('payment-receipt', { ...receipt, paidAt: 'yesterday' })).toThrow(
+        'payment-receipt.paidAt must be an ISO 8601 timestamp',
+      );
       expect(renderUnchecked('card-setup-link', null)).toThrow('card-setup-link must be an object, got null');
     });
 
