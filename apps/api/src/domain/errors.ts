@@ -10,6 +10,14 @@ export const ErrorCode = {
   SUPERVISOR_REQUIRED: 'SUPERVISOR_REQUIRED',
   INVALID_SUPERVISOR_PASSWORD: 'INVALID_SUPERVISOR_PASSWORD',
   TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
+  /** A WebSocket connection already runs as many operations as it may. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** graphql-ws carries subscriptions only: queries and mutations go over HTTP. */
+  SUBSCRIPTIONS_ONLY: 'SUBSCRIPTIONS_ONLY',
+  /** A cursor this API did not issue (forged, altered, for another merchant, or signed with a retired secret). */
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  /** A cursor older than the outbox's retention (OUTBOX_RETENTION_DAYS): events after it were pruned. */
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   INVALID_STATE_TRANSITION: 'INVALID_STATE_TRANSITION',
   UNKNOWN_CURRENCY: 'UNKNOWN_CURRENCY',
   AMOUNT_OUT_OF_RANGE: 'AMOUNT_OUT_OF_RANGE',
@@ -27,6 +35,7 @@ export const ErrorCode = {
   LINK_SUPERSEDED: 'LINK_SUPERSEDED',
   INVALID_PAYMENT_METHOD: 'INVALID_PAYMENT_METHOD',
   PROCESSOR_UNAVAILABLE: 'PROCESSOR_UNAVAILABLE',
+  PROCESSOR_ACCOUNT_NOT_READY: 'PROCESSOR_ACCOUNT_NOT_READY',
   CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
   CARD_SETUP_LINK_USED: 'CARD_SETUP_LINK_USED',
   CARD_SETUP_LINK_EXPIRED: 'CARD_SETUP_LINK_EXPIRED',
@@ -35,6 +44,19 @@ export const ErrorCode = {
   NOT_REFUNDABLE: 'NOT_REFUNDABLE',
   AMOUNT_EXCEEDS_CREDITABLE: 'AMOUNT_EXCEEDS_CREDITABLE',
   NOTHING_TO_REFUND: 'NOTHING_TO_REFUND',
+  /** The charge has an open dispute: the card network decides where its money goes, not a refund. */
+  CHARGE_DISPUTED: 'CHARGE_DISPUTED',
+  /** The dispute was decided (WON or LOST): it takes no more evidence. */
+  DISPUTE_CLOSED: 'DISPUTE_CLOSED',
+  /** Sign-in: the same answer for an unknown email and a wrong password. */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** Sign-in: the email and password match accounts at several merchants; `merchants` lists them. */
+  MERCHANT_CHOICE_REQUIRED: 'MERCHANT_CHOICE_REQUIRED',
+  /** An invitation link that is unknown, used or expired. */
+  INVITATION_INVALID: 'INVITATION_INVALID',
+  CUSTOMER_ARCHIVED: 'CUSTOMER_ARCHIVED',
+  /** Micro-deposits answered wrongly: `attemptsLeft` says how many more answers the processor takes before the payment fails. */
+  MICRODEPOSITS_MISMATCH: 'MICRODEPOSITS_MISMATCH',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,8 +84,6 @@ export class DomainError extends Error {
   }
 }
 
-export const badInput = (field: string, message: string) =>
-  new DomainError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const badInput = (field: string, message: string) => new DomainError(ErrorCode.BAD_USER_INPUT, message, { field });
 
-export const notFound = (what: string, field: string) =>
-  new DomainError(ErrorCode.NOT_FOUND, `No ${what} with that id`, { field });
+export const notFound = (what: string, field: string) => new DomainError(ErrorCode.NOT_FOUND, `No ${what} with that id`, { field });

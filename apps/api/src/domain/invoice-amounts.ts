@@ -11,11 +11,22 @@ export interface InvoiceAmounts {
   credited: bigint;
   /** Charges allocated to the invoice that the processor has not settled yet (ACH processing, card in flight). */
   inFlight: bigint;
+  /**
+   * Charges waiting for their customer's action (3-D Secure, micro-deposits): not in flight (the link
+   * stays payable, and a new attempt cancels them first), but they could still capture.
+   */
+  awaitingAction: bigint;
   /** total - paid - credited, never below zero. */
   due: bigint;
 }
 
-export function deriveAmounts(raw: { total: bigint; paid: bigint; credited: bigint; inFlight: bigint }): InvoiceAmounts {
+export function deriveAmounts(raw: {
+  total: bigint;
+  paid: bigint;
+  credited: bigint;
+  inFlight: bigint;
+  awaitingAction: bigint;
+}): InvoiceAmounts {
   const due = raw.total - raw.paid - raw.credited;
   return { ...raw, due: due > 0n ? due : 0n };
 }
@@ -50,7 +61,9 @@ export interface LinkFacts {
 }
 
 function isExpired(facts: LinkFacts): boolean {
-  return facts.storedStatus === PaymentLinkStatus.EXPIRED || (facts.storedStatus === PaymentLinkStatus.ACTIVE && facts.expiresAt <= facts.now);
+  return (
+    facts.storedStatus === PaymentLinkStatus.EXPIRED || (facts.storedStatus === PaymentLinkStatus.ACTIVE && facts.expiresAt <= facts.now)
+  );
 }
 
 /** What the customer's page shows: VOID > PAID > SUPERSEDED / EXPIRED > PROCESSING > PAYABLE. */

@@ -1,7 +1,7 @@
-import { MAX_MINOR_UNITS, currencyExponent, formatMoney, isKnownCurrency, toDecimalString } from '@kometpay/money';
+import { currencyExponent, formatMoney, isKnownCurrency, MAX_MINOR_UNITS, toDecimalString } from '@kometpay/money';
 import { DomainError, ErrorCode } from './errors.js';
 
-export { MAX_MINOR_UNITS, currencyExponent, formatMoney, isKnownCurrency, toDecimalString };
+export { currencyExponent, formatMoney, isKnownCurrency, MAX_MINOR_UNITS, toDecimalString };
 
 export interface Money {
   amount: bigint;

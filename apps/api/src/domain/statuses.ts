@@ -42,10 +42,14 @@ export const paymentLinkStateMachine = new StateMachine<PaymentLinkStatus>('Paym
 export enum TransactionKind {
   CHARGE = 'CHARGE',
   REFUND = 'REFUND',
+  /** A disputed charge's money, taken back by the processor while the dispute is open (DESIGN.md 1b). */
+  DISPUTE = 'DISPUTE',
 }
 
 export enum TransactionStatus {
   PENDING = 'PENDING',
+  /** The processor waits for the customer (3-D Secure, ACH micro-deposits); nothing is captured yet. */
+  REQUIRES_ACTION = 'REQUIRES_ACTION',
   PROCESSING = 'PROCESSING',
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
@@ -54,12 +58,38 @@ export enum TransactionStatus {
 }
 
 export const transactionStateMachine = new StateMachine<TransactionStatus>('Transaction', {
-  PENDING: [TransactionStatus.PROCESSING, TransactionStatus.SUCCEEDED, TransactionStatus.FAILED, TransactionStatus.CANCELED],
+  PENDING: [
+    TransactionStatus.REQUIRES_ACTION,
+    TransactionStatus.PROCESSING,
+    TransactionStatus.SUCCEEDED,
+    TransactionStatus.FAILED,
+    TransactionStatus.CANCELED,
+  ],
+  REQUIRES_ACTION: [TransactionStatus.PROCESSING, TransactionStatus.SUCCEEDED, TransactionStatus.FAILED, TransactionStatus.CANCELED],
   PROCESSING: [TransactionStatus.SUCCEEDED, TransactionStatus.FAILED, TransactionStatus.CANCELED],
   SUCCEEDED: [TransactionStatus.RETURNED],
   FAILED: [],
   CANCELED: [],
   RETURNED: [],
+});
+
+/**
+ * A dispute (chargeback) as the processor reports it (DESIGN.md 1b). Evidence moves it from
+ * NEEDS_RESPONSE to UNDER_REVIEW; the card network's decision closes it WON or LOST. A dispute
+ * closed without evidence goes straight from NEEDS_RESPONSE to its outcome.
+ */
+export enum DisputeStatus {
+  NEEDS_RESPONSE = 'NEEDS_RESPONSE',
+  UNDER_REVIEW = 'UNDER_REVIEW',
+  WON = 'WON',
+  LOST = 'LOST',
+}
+
+export const disputeStateMachine = new StateMachine<DisputeStatus>('Dispute', {
+  NEEDS_RESPONSE: [DisputeStatus.UNDER_REVIEW, DisputeStatus.WON, DisputeStatus.LOST],
+  UNDER_REVIEW: [DisputeStatus.WON, DisputeStatus.LOST],
+  WON: [],
+  LOST: [],
 });
 
 export enum PaymentChannel {

@@ -22,7 +22,7 @@ export type ProcessorPaymentStatus =
   // we saw it there, so the caller records both steps.
   | 'RETURNED'
   | 'CANCELED'
-  | 'REQUIRES_ACTION'; // 3-D Secure or similar: the customer must act (not supported by our flows yet)
+  | 'REQUIRES_ACTION'; // the customer must act (3-D Secure, ACH micro-deposits): see `nextAction`
 
 export type ProcessorErrorCode =
   | 'PAYMENT_DECLINED'
@@ -33,7 +33,9 @@ export type ProcessorErrorCode =
   | 'INVALID_PAYMENT_METHOD' // token unknown, already consumed, or of the wrong kind
   | 'INVALID_REQUEST' // our parameters were wrong (a bug on our side)
   | 'PROCESSOR_UNAVAILABLE' // network, timeout, 5xx, rate limit: the outcome is unknown; retry with the same key
-  | 'PROCESSING_ERROR';
+  | 'PROCESSING_ERROR'
+  // A bank account that needed micro-deposits and was not verified (too many wrong answers, or too late).
+  | 'BANK_ACCOUNT_UNVERIFIED';
 
 export type CardFunding = 'credit' | 'debit' | 'prepaid' | 'unknown';
 
@@ -74,14 +76,49 @@ export interface CreatePaymentRequest {
    * agent), or offline (the merchant holds the customer's signed authorization: manual entry).
    */
   mandate?: AchMandate | null;
+  /**
+   * Who starts the payment, which decides whether the issuer may ask for the customer's
+   * authentication (SCA): the customer on the pay page (3-D Secure may follow), staff keying a card
+   * the customer gave by mail or phone (MOTO, outside SCA), or a saved card charged while the
+   * customer is away (off session: an issuer that insists declines it).
+   */
+  initiatedBy: 'customer' | 'merchant' | 'off_session';
+  /** The platform's fee, taken from the charge on the merchant's account (Stripe: application_fee_amount). */
+  applicationFee?: bigint | null;
 }
 
 export type AchMandate = { type: 'online'; ipAddress: string; userAgent: string } | { type: 'offline' };
+
+/** What the customer must do before a REQUIRES_ACTION payment can go on. */
+export interface NextAction {
+  type: 'AUTHENTICATE' | 'VERIFY_MICRODEPOSITS';
+  /** A page the customer goes to (the sandbox's challenge, Stripe's hosted verification). */
+  url: string | null;
+  /** For Stripe.js (handleNextAction) in the customer's browser. */
+  clientSecret: string | null;
+  /**
+   * VERIFY_MICRODEPOSITS: what the customer will find on their statement, two small deposits whose
+   * amounts they enter (AMOUNTS), or one deposit whose description holds a 6-character code starting with SM.
+   */
+  microdepositType?: 'AMOUNTS' | 'DESCRIPTOR_CODE' | null;
+}
+
+/** The customer's answer to a micro-deposit verification: the two amounts (minor units) or the descriptor code. */
+export type MicrodepositAnswer = { amounts: [bigint, bigint] } | { descriptorCode: string };
+
+export interface MicrodepositVerification {
+  /** The payment after the answer: PROCESSING once verified, FAILED after too many wrong answers, or still REQUIRES_ACTION. */
+  payment: ProcessorPayment;
+  /** Set when the answer was wrong and the payment still waits: the tries the processor still allows (null when it does not say). */
+  mismatch: { attemptsRemaining: number | null } | null;
+}
 
 export interface ProcessorPayment {
   /** The processor's id for this payment (Stripe: the PaymentIntent id). */
   reference: string;
   status: ProcessorPaymentStatus;
+  /** Set when the status is REQUIRES_ACTION. */
+  nextAction: NextAction | null;
   amount: bigint;
   currency: string;
   authorizationCode: string | null;
@@ -146,6 +183,8 @@ export interface TerminalPaymentRequest {
   currency: string;
   description?: string | null;
   metadata: Record<string, string>;
+  /** As in CreatePaymentRequest. */
+  applicationFee?: bigint | null;
 }
 
 /**
@@ -174,6 +213,41 @@ export interface PayoutEntry {
   fee: bigint;
 }
 
+/** A dispute's status in the processor's life cycle, in our words (Stripe's inquiries map onto the same four). */
+export type ProcessorDisputeStatus = 'NEEDS_RESPONSE' | 'UNDER_REVIEW' | 'WON' | 'LOST';
+
+/**
+ * A cardholder's dispute (chargeback) of a payment, as the processor holds it now. The processor
+ * takes the disputed amount (and its fee) from the balance when the dispute opens, and gives the
+ * amount back if the dispute is won.
+ */
+export interface ProcessorDispute {
+  /** du_... (Stripe and the sandbox). */
+  reference: string;
+  /** The disputed payment (Stripe: the PaymentIntent id). */
+  paymentReference: string;
+  status: ProcessorDisputeStatus;
+  amount: bigint;
+  currency: string;
+  /** What the processor charged for the dispute (Stripe: the fees of its balance transactions). */
+  fee: bigint;
+  /** The card network's reason, as the processor names it ('fraudulent', 'product_not_received', ...). */
+  reason: string;
+  /** Until when evidence is taken; null once it is no longer (or never was) asked for. */
+  evidenceDueBy: Date | null;
+  /** When the processor recorded the dispute. */
+  createdAt: Date;
+}
+
+/** Text evidence for a dispute, in Stripe's evidence fields (uncategorized_text, customer_communication, receipt). */
+export interface DisputeEvidence {
+  explanation: string;
+  customerCommunication: string | null;
+  receipt: string | null;
+  /** True: sent to the card network now (no more changes); false: kept at the processor as a draft. */
+  submit: boolean;
+}
+
 /**
  * A webhook, reduced to a hint: which object changed. Handlers re-read the object's state from the
  * processor (retrievePayment / retrieveRefund) rather than trusting the payload, so events can be
@@ -187,11 +261,17 @@ export interface ProcessorEvent {
     | 'charge.returned' // ACH return / dispute after success
     | 'reader.updated'
     | 'payout.updated' // a payout was paid, failed or canceled
+    | 'account.updated' // a connected account's state changed (onboarding, restrictions)
+    | 'dispute.updated' // a dispute opened, changed, closed, or had its funds withdrawn or reinstated
     | 'ignored';
-  /** The payment (pi_...), refund (re_...), reader (tmr_...) or payout (po_...) the event is about. */
+  /** The payment (pi_...), refund (re_...), reader (tmr_...), payout (po_...) or dispute (du_...) the event is about. */
   objectReference: string | null;
+  /** For a dispute: the disputed payment (pi_...), re-read too (a disputed bank debit is a return). */
+  paymentReference?: string | null;
   /** The processor's original event type, for logs. */
   processorType: string;
+  /** The connected account the event is about (Stripe Connect's `account`); null: the platform's own. */
+  account?: string | null;
   createdAt: Date;
 }
 
@@ -228,6 +308,19 @@ export interface PaymentProcessor {
   /** The payment's current state, for recovery and for webhooks. */
   retrievePayment(reference: string): Promise<ProcessorPayment>;
 
+  /**
+   * Cancels a payment that has captured nothing (one waiting for the customer's action): after
+   * this it can never capture. Answers its state then, which is SUCCEEDED (or PROCESSING) when the
+   * customer completed the action first.
+   */
+  cancelPayment(reference: string): Promise<ProcessorPayment>;
+
+  /**
+   * A bank debit waiting for micro-deposit verification (nextAction VERIFY_MICRODEPOSITS): checks the
+   * customer's answer. A wrong answer is an outcome (`mismatch`), not an exception.
+   */
+  verifyMicrodeposits(reference: string, answer: MicrodepositAnswer): Promise<MicrodepositVerification>;
+
   /** Full or partial refund of a succeeded payment. */
   refund(request: RefundRequest): Promise<ProcessorRefund>;
   retrieveRefund(reference: string): Promise<ProcessorRefund>;
@@ -245,6 +338,11 @@ export interface PaymentProcessor {
   listPayouts(since: Date): AsyncIterable<ProcessorPayout>;
   retrievePayout(reference: string): Promise<ProcessorPayout>;
   listPayoutEntries(payoutReference: string): AsyncIterable<PayoutEntry>;
+
+  /** Disputes: the dispute as the processor holds it now (webhooks are only hints). */
+  retrieveDispute(reference: string): Promise<ProcessorDispute>;
+  /** Sends text evidence for a dispute (submitted now, or kept as a draft); answers the dispute after it. */
+  submitDisputeEvidence(reference: string, evidence: DisputeEvidence): Promise<ProcessorDispute>;
 
   /** Verifies the signature (5-minute tolerance) on the raw body and reduces the event to a hint. */
   parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): ProcessorEvent;

@@ -1,5 +1,12 @@
 import { DomainError } from '../errors.js';
-import { InvoiceStatus, TransactionStatus, invoiceStateMachine, transactionStateMachine } from '../statuses.js';
+import {
+  DisputeStatus,
+  disputeStateMachine,
+  InvoiceStatus,
+  invoiceStateMachine,
+  TransactionStatus,
+  transactionStateMachine,
+} from '../statuses.js';
 
 describe('state machines', () => {
   it('lets an invoice follow its payments and come back down on refunds', () => {
@@ -26,5 +33,15 @@ describe('state machines', () => {
     }
     expect(transactionStateMachine.canTransition(TransactionStatus.SUCCEEDED, TransactionStatus.RETURNED)).toBe(true);
     expect(transactionStateMachine.canTransition(TransactionStatus.SUCCEEDED, TransactionStatus.FAILED)).toBe(false);
+  });
+
+  it('moves a dispute only forward: evidence puts it under review, a decision closes it for good', () => {
+    expect(disputeStateMachine.canTransition(DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW)).toBe(true);
+    expect(disputeStateMachine.canTransition(DisputeStatus.NEEDS_RESPONSE, DisputeStatus.LOST)).toBe(true);
+    expect(disputeStateMachine.canTransition(DisputeStatus.UNDER_REVIEW, DisputeStatus.WON)).toBe(true);
+    expect(disputeStateMachine.canTransition(DisputeStatus.UNDER_REVIEW, DisputeStatus.NEEDS_RESPONSE)).toBe(false);
+    for (const decided of [DisputeStatus.WON, DisputeStatus.LOST]) {
+      for (const next of Object.values(DisputeStatus)) expect(disputeStateMachine.canTransition(decided, next)).toBe(false);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { type OutboxFeed, touchesInvoice } from '../outbox/outbox-feed.js';
-import type { PaymentLinkService, PublicLinkView } from '../payment-link/payment-link.service.js';
+import { type OutboxFeed, touchesInvoice } from '../outbox/index.js';
+import type { PaymentLinkService, PublicLinkView } from '../payment-link/index.js';
 
 /** What the pay page shows; two views that compare equal look the same to the customer. */
 function viewKey(view: PublicLinkView): string {

@@ -16,7 +16,17 @@ export enum EmailStatus {
 @Entity({ tableName: 'email_message' })
 @Index({ properties: ['relatedType', 'relatedId'] })
 export class EmailMessage {
-  [OptionalProps]?: 'createdAt' | 'status' | 'attempts' | 'lastError' | 'sentAt' | 'merchantId' | 'relatedType' | 'relatedId' | 'transportMessageId';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'status'
+    | 'attempts'
+    | 'lastError'
+    | 'sentAt'
+    | 'merchantId'
+    | 'relatedType'
+    | 'relatedId'
+    | 'transportMessageId'
+    | 'replyTo';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -30,6 +40,10 @@ export class EmailMessage {
 
   @Property({ type: 'text' })
   toAddress!: string;
+
+  /** The merchant's support address on emails to its customers: their replies reach the merchant, not us. */
+  @Property({ type: 'text', nullable: true })
+  replyTo?: string | null;
 
   @Property({ type: 'text' })
   subject!: string;

@@ -5,6 +5,9 @@ import nodemailer from 'nodemailer';
 export interface OutgoingMail {
   from: string;
   to: string;
+  replyTo?: string;
+  /** Inline images, referenced from the HTML as cid:<cid>. */
+  attachments?: { filename: string; content: Buffer; contentType: string; cid: string }[];
   subject: string;
   html: string;
   text: string;

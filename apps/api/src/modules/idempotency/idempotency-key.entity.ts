@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 export enum IdempotencyState {
   IN_PROGRESS = 'IN_PROGRESS',
@@ -13,6 +13,8 @@ export enum IdempotencyState {
  */
 @Entity({ tableName: 'idempotency_key' })
 @Unique({ properties: ['scope', 'key'] })
+// The retention job prunes by age.
+@Index({ name: 'idempotency_key_created_at_index', properties: ['createdAt'] })
 export class IdempotencyKey {
   [OptionalProps]?: 'createdAt' | 'completedAt' | 'state' | 'response';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { BigIntType, Collection, OptionalProps } from '@mikro-orm/core';
 import { Check, Entity, Enum, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { InvoiceStatus } from '../../domain/statuses.js';
-import { Customer } from '../customer/customer.entity.js';
-import { Merchant } from '../merchant/merchant.entity.js';
+import { Customer } from '../customer/index.js';
+import { Merchant } from '../merchant/index.js';
 
 /**
  * An invoice. Its amounts (total, paid, credited, due) are never stored: they are derived from its
@@ -43,7 +43,11 @@ export class Invoice {
   @Property({ type: 'datetime', nullable: true })
   voidedAt?: Date | null;
 
-  @OneToMany(() => InvoiceLine, (line) => line.invoice, { orderBy: { position: 'asc' } })
+  @OneToMany(
+    () => InvoiceLine,
+    (line) => line.invoice,
+    { orderBy: { position: 'asc' } },
+  )
   lines = new Collection<InvoiceLine>(this);
 
   @Property({ version: true, type: 'integer' })

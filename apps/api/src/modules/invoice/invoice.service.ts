@@ -1,18 +1,19 @@
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { lockRow } from '../../db/locking.js';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { Clock } from '../../domain/clock.js';
-import { DomainError, ErrorCode, badInput, notFound } from '../../domain/errors.js';
+import { badInput, DomainError, ErrorCode, notFound } from '../../domain/errors.js';
 import { type InvoiceAmounts, statusForAmounts } from '../../domain/invoice-amounts.js';
-import { MAX_MINOR_UNITS, assertCurrency } from '../../domain/money.js';
-import { InvoiceStatus, PaymentLinkStatus, invoiceStateMachine } from '../../domain/statuses.js';
+import { assertCurrency, MAX_MINOR_UNITS } from '../../domain/money.js';
+import { InvoiceStatus, invoiceStateMachine, PaymentLinkStatus } from '../../domain/statuses.js';
 import { isUuid } from '../../domain/tokens.js';
-import { Customer } from '../customer/customer.entity.js';
-import { queueEmail } from '../email/email-outbox.js';
-import type { MerchantActor } from '../merchant/actor.js';
-import { recordEvent } from '../outbox/outbox.service.js';
-import type { IssuedLink, PaymentLinkService } from '../payment-link/payment-link.service.js';
-import { loadInvoiceAmounts } from './invoice-amounts.sql.js';
+import { sessionOf } from '../../kit/db/sql-session.js';
+import { assertCustomerActive, Customer } from '../customer/index.js';
+import { queueEmail } from '../email/index.js';
+import type { MerchantActor } from '../merchant/index.js';
+import { recordEvent } from '../outbox/index.js';
+import type { IssuedLink, PaymentLinkService } from '../payment-link/index.js';
 import { Invoice, InvoiceLine } from './invoice.entity.js';
+import { loadInvoiceAmounts } from './invoice-amounts.sql.js';
+import { lockInvoice, lockInvoices } from './invoice-locks.js';
 
 export interface LineInput {
   description: string;
@@ -39,25 +40,35 @@ export interface InvoiceResult {
   issuedLinkUrl?: string;
 }
 
-const EDITABLE = new Set([InvoiceStatus.DRAFT, InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID]);
-
 /** Lines are validated here, in one place, for create and update alike. Returns the total. */
 function validateLines(lines: LineInput[]): bigint {
   if (!lines.length) throw badInput('lines', 'An invoice needs at least one line');
   let total = 0n;
   lines.forEach((line, index) => {
-    if (!Number.isInteger(line.quantity) || line.quantity <= 0) throw badInput(`lines.${index}.quantity`, 'quantity must be a whole number above zero');
+    if (!Number.isInteger(line.quantity) || line.quantity <= 0)
+      throw badInput(`lines.${index}.quantity`, 'quantity must be a whole number above zero');
     if (line.unitAmount < 0n) throw badInput(`lines.${index}.unitAmount`, 'unitAmount must not be negative');
     total += BigInt(line.quantity) * line.unitAmount;
   });
-  if (total > MAX_MINOR_UNITS) throw new DomainError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'The invoice total is larger than we can carry', { field: 'lines' });
+  if (total > MAX_MINOR_UNITS)
+    throw new DomainError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'The invoice total is larger than we can carry', { field: 'lines' });
   return total;
 }
 
 /** Rejects what no paid-or-void invoice may do, with the code a merchant can act on. */
 export function assertOpenForChange(invoice: Invoice): void {
   if (invoice.status === InvoiceStatus.VOID) throw new DomainError(ErrorCode.INVOICE_VOID, `Invoice ${invoice.number} is void`);
-  if (invoice.status === InvoiceStatus.PAID) throw new DomainError(ErrorCode.INVOICE_ALREADY_PAID, `Invoice ${invoice.number} is already paid`);
+  if (invoice.status === InvoiceStatus.PAID)
+    throw new DomainError(ErrorCode.INVOICE_ALREADY_PAID, `Invoice ${invoice.number} is already paid`);
+}
+
+/**
+ * Payments that wait for their customer's action (3-D Secure, micro-deposits) on an invoice. They
+ * are not in flight, yet could still capture: before an invoice is voided or its lines change, they
+ * are canceled at the processor (the payments area does it; the app wires it in).
+ */
+export interface AwaitingCustomerPayments {
+  cancelOnInvoice(invoiceId: string): Promise<void>;
 }
 
 export class InvoiceService {
@@ -65,6 +76,7 @@ export class InvoiceService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly links: PaymentLinkService,
+    private readonly awaitingPayments: AwaitingCustomerPayments,
   ) {}
 
   async find(actor: MerchantActor, id: string): Promise<Invoice | null> {
@@ -80,10 +92,28 @@ export class InvoiceService {
     return this.em.transactional(async (tx) => {
       const customer = isUuid(input.customerId) ? await tx.findOne(Customer, { id: input.customerId, merchant: actor.merchantId }) : null;
       if (!customer) throw notFound('customer', 'customerId');
+      assertCustomerActive(customer);
       const now = this.clock.now();
-      const invoice = tx.create(Invoice, { merchant: actor.merchantId, customer, number, currency, dueDate: input.dueDate ?? null, createdAt: now });
+      const invoice = tx.create(Invoice, {
+        merchant: actor.merchantId,
+        customer,
+        number,
+        currency,
+        dueDate: input.dueDate ?? null,
+        createdAt: now,
+      });
       this.replaceLines(tx, invoice, input.lines);
-      recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.created', payload: { number, currency } }, now);
+      recordEvent(
+        tx,
+        {
+          merchantId: actor.merchantId,
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          type: 'invoice.created',
+          payload: { number, currency },
+        },
+        now,
+      );
       await this.flushUnique(tx, number);
       return invoice;
     });
@@ -92,6 +122,7 @@ export class InvoiceService {
   /** Edits lines or due date; the active link follows, since it never stores an amount. */
   async update(actor: MerchantActor, id: string, input: UpdateInvoice): Promise<Invoice> {
     const newTotal = input.lines ? validateLines(input.lines) : undefined;
+    if (input.lines && isUuid(id) && (await this.find(actor, id))) await this.awaitingPayments.cancelOnInvoice(id);
     return this.em.transactional(async (tx) => {
       const invoice = await this.lockOwned(tx, actor, id);
       assertOpenForChange(invoice);
@@ -99,9 +130,13 @@ export class InvoiceService {
       if (input.lines && newTotal !== undefined) {
         if (invoice.status !== InvoiceStatus.DRAFT) {
           const amounts = await this.amounts(tx, invoice);
-          const committed = amounts.paid + amounts.credited + amounts.inFlight;
+          const committed = amounts.paid + amounts.credited + amounts.inFlight + amounts.awaitingAction;
           if (newTotal < committed) {
-            throw new DomainError(ErrorCode.TOTAL_BELOW_PAID, `The new total would be below what is already paid, credited or in progress (${committed} minor units)`, { field: 'lines', committed: committed.toString() });
+            throw new DomainError(
+              ErrorCode.TOTAL_BELOW_PAID,
+              `The new total would be below what is already paid, credited or in progress (${committed} minor units)`,
+              { field: 'lines', committed: committed.toString() },
+            );
           }
         }
         await tx.nativeDelete(InvoiceLine, { invoice });
@@ -109,7 +144,17 @@ export class InvoiceService {
       }
       if (input.dueDate !== undefined) invoice.dueDate = input.dueDate;
       invoice.updatedAt = now;
-      recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.updated', payload: { linesChanged: Boolean(input.lines), dueDate: invoice.dueDate } }, now);
+      recordEvent(
+        tx,
+        {
+          merchantId: actor.merchantId,
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          type: 'invoice.updated',
+          payload: { linesChanged: Boolean(input.lines), dueDate: invoice.dueDate },
+        },
+        now,
+      );
       await tx.flush();
       if (invoice.status !== InvoiceStatus.DRAFT) await this.refreshStatus(tx, invoice, now);
       return invoice;
@@ -122,7 +167,11 @@ export class InvoiceService {
       const invoice = await this.lockOwned(tx, actor, id);
       assertOpenForChange(invoice);
       if (invoice.status !== InvoiceStatus.DRAFT) {
-        throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `Invoice ${invoice.number} was already sent; use resendInvoice for a new link`, { from: invoice.status, to: InvoiceStatus.OPEN });
+        throw new DomainError(
+          ErrorCode.INVALID_STATE_TRANSITION,
+          `Invoice ${invoice.number} was already sent; use resendInvoice for a new link`,
+          { from: invoice.status, to: InvoiceStatus.OPEN },
+        );
       }
       const amounts = await this.amounts(tx, invoice);
       if (amounts.total <= 0n) throw badInput('lines', 'An invoice must total more than zero to be sent');
@@ -130,7 +179,17 @@ export class InvoiceService {
       invoiceStateMachine.assertTransition(invoice.status, InvoiceStatus.OPEN);
       invoice.status = InvoiceStatus.OPEN;
       invoice.sentAt = now;
-      recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.sent', payload: { total: amounts.total } }, now);
+      recordEvent(
+        tx,
+        {
+          merchantId: actor.merchantId,
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          type: 'invoice.sent',
+          payload: { total: amounts.total },
+        },
+        now,
+      );
       const issued = this.links.issue(tx, invoice, now);
       await this.queueInvoiceEmail(tx, invoice, amounts, issued, null, now);
       return { invoice, issuedLinkUrl: issued.url };
@@ -147,18 +206,27 @@ export class InvoiceService {
 
   /** DRAFT/OPEN -> VOID, only while nothing is paid or in flight (refund first). */
   async void(actor: MerchantActor, id: string): Promise<Invoice> {
+    if (isUuid(id) && (await this.find(actor, id))) await this.awaitingPayments.cancelOnInvoice(id);
     return this.em.transactional(async (tx) => {
       const invoice = await this.lockOwned(tx, actor, id);
       if (invoice.status === InvoiceStatus.VOID) throw new DomainError(ErrorCode.INVOICE_VOID, `Invoice ${invoice.number} is already void`);
       const amounts = await this.amounts(tx, invoice);
-      if (amounts.paid > 0n || amounts.inFlight > 0n) {
-        throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `Invoice ${invoice.number} has payments: refund them before voiding it`, { from: invoice.status, to: InvoiceStatus.VOID });
+      // A payment waiting for its customer that appeared since the cancellation above counts as in progress.
+      if (amounts.paid > 0n || amounts.inFlight > 0n || amounts.awaitingAction > 0n) {
+        throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `Invoice ${invoice.number} has payments: refund them before voiding it`, {
+          from: invoice.status,
+          to: InvoiceStatus.VOID,
+        });
       }
       invoiceStateMachine.assertTransition(invoice.status, InvoiceStatus.VOID);
       const now = this.clock.now();
       invoice.status = InvoiceStatus.VOID;
       invoice.voidedAt = now;
-      recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.voided', payload: {} }, now);
+      recordEvent(
+        tx,
+        { merchantId: actor.merchantId, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.voided', payload: {} },
+        now,
+      );
       return invoice;
     });
   }
@@ -169,8 +237,8 @@ export class InvoiceService {
    */
   async replaceExpiredLink(invoiceId: string): Promise<InvoiceResult | null> {
     return this.em.transactional(async (tx) => {
-      const invoice = await lockRow(tx, Invoice, { id: invoiceId }, ['merchant', 'customer']);
-      if (!invoice) return null;
+      if (!(await lockInvoice(sessionOf(tx), invoiceId))) return null;
+      const invoice = await this.lockedEntity(tx, invoiceId);
       const now = this.clock.now();
       const amounts = await this.amounts(tx, invoice);
       const needsPaying = (invoice.status === InvoiceStatus.OPEN || invoice.status === InvoiceStatus.PARTIALLY_PAID) && amounts.due > 0n;
@@ -189,7 +257,17 @@ export class InvoiceService {
     const next = statusForAmounts(amounts);
     if (next !== invoice.status) {
       invoiceStateMachine.assertTransition(invoice.status, next);
-      recordEvent(tx, { merchantId: invoice.merchant.id, aggregateType: 'invoice', aggregateId: invoice.id, type: 'invoice.status_changed', payload: { from: invoice.status, to: next, amountDue: amounts.due } }, now);
+      recordEvent(
+        tx,
+        {
+          merchantId: invoice.merchant.id,
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          type: 'invoice.status_changed',
+          payload: { from: invoice.status, to: next, amountDue: amounts.due },
+        },
+        now,
+      );
       invoice.status = next;
     }
     return amounts;
@@ -200,16 +278,41 @@ export class InvoiceService {
     return (await loadInvoiceAmounts(tx, [invoice.id])).get(invoice.id)!;
   }
 
-  /** Locks the merchant's invoice row for the rest of the transaction; unknown or foreign = NOT_FOUND. */
+  /** Locks the merchant's invoice row for the rest of the transaction (invoice-locks.ts); unknown or foreign = NOT_FOUND. */
   async lockOwned(tx: EntityManager, actor: MerchantActor, id: string): Promise<Invoice> {
-    const invoice = isUuid(id)
-      ? await lockRow(tx, Invoice, { id, merchant: actor.merchantId }, ['merchant', 'customer'])
-      : null;
-    if (!invoice) throw notFound('invoice', 'id');
-    return invoice;
+    await lockInvoices(sessionOf(tx), actor.merchantId, [id], 'id');
+    return this.lockedEntity(tx, id);
   }
 
-  private async regenerateLink(tx: EntityManager, invoice: Invoice, retireAs: PaymentLinkStatus.SUPERSEDED | PaymentLinkStatus.EXPIRED): Promise<InvoiceResult> {
+  /**
+   * A PAID invoice moved back down (a refund, an ACH return, a lost dispute) and needs paying again:
+   * if its link expired meanwhile (the expiry job retired it without a successor, since the invoice
+   * was paid), a new link is issued and emailed, so the customer is never left without one.
+   */
+  async reissueLinkIfExpired(invoiceId: string, options: { evenIfLive?: boolean } = {}): Promise<InvoiceResult | null> {
+    return this.em.transactional(async (tx) => {
+      if (!(await lockInvoice(sessionOf(tx), invoiceId))) return null;
+      const invoice = await this.lockedEntity(tx, invoiceId);
+      const amounts = await this.amounts(tx, invoice);
+      const needsPaying = (invoice.status === InvoiceStatus.OPEN || invoice.status === InvoiceStatus.PARTIALLY_PAID) && amounts.due > 0n;
+      if (!needsPaying) return null;
+      const live = await this.links.hasLiveLink(tx, invoice, this.clock.now());
+      // A lost dispute asks the customer to pay again: a new link is emailed even when the old one still works.
+      if (live && !options.evenIfLive) return null;
+      return this.regenerateLink(tx, invoice, live ? PaymentLinkStatus.SUPERSEDED : PaymentLinkStatus.EXPIRED);
+    });
+  }
+
+  /** The invoice entity, read after its row lock (so, as it is now). */
+  private async lockedEntity(tx: EntityManager, id: string): Promise<Invoice> {
+    return tx.findOneOrFail(Invoice, { id }, { populate: ['merchant', 'customer'], refresh: true });
+  }
+
+  private async regenerateLink(
+    tx: EntityManager,
+    invoice: Invoice,
+    retireAs: PaymentLinkStatus.SUPERSEDED | PaymentLinkStatus.EXPIRED,
+  ): Promise<InvoiceResult> {
     assertOpenForChange(invoice);
     if (invoice.status === InvoiceStatus.DRAFT) {
       throw new DomainError(ErrorCode.INVOICE_NOT_SENT, `Invoice ${invoice.number} has not been sent yet: use sendInvoice`);
@@ -223,12 +326,25 @@ export class InvoiceService {
   }
 
   private replaceLines(tx: EntityManager, invoice: Invoice, lines: LineInput[]): void {
-    lines.forEach((line, position) =>
-      tx.create(InvoiceLine, { invoice, position, description: line.description.trim(), quantity: line.quantity, unitAmount: line.unitAmount }),
-    );
+    lines.forEach((line, position) => {
+      tx.create(InvoiceLine, {
+        invoice,
+        position,
+        description: line.description.trim(),
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+      });
+    });
   }
 
-  private async queueInvoiceEmail(tx: EntityManager, invoice: Invoice, amounts: InvoiceAmounts, issued: IssuedLink, regenerated: 'expired' | 'resent' | null, now: Date): Promise<void> {
+  private async queueInvoiceEmail(
+    tx: EntityManager,
+    invoice: Invoice,
+    amounts: InvoiceAmounts,
+    issued: IssuedLink,
+    regenerated: 'expired' | 'resent' | null,
+    now: Date,
+  ): Promise<void> {
     await tx.populate(invoice, ['merchant', 'customer', 'lines']);
     const data = {
       merchantName: invoice.merchant.name,
@@ -273,7 +389,11 @@ export interface InvoicePageQuery {
 }
 
 /** Newest first, keyset-paginated on (createdAt, id); one statement per page. */
-export async function listInvoices(em: EntityManager, actor: MerchantActor, query: InvoicePageQuery): Promise<{ invoices: Invoice[]; hasNextPage: boolean }> {
+export async function listInvoices(
+  em: EntityManager,
+  actor: MerchantActor,
+  query: InvoicePageQuery,
+): Promise<{ invoices: Invoice[]; hasNextPage: boolean }> {
   if (query.customerId && !isUuid(query.customerId)) return { invoices: [], hasNextPage: false };
   const where: Record<string, unknown> = { merchant: actor.merchantId };
   if (query.status) where.status = query.status;
@@ -282,6 +402,11 @@ export async function listInvoices(em: EntityManager, actor: MerchantActor, quer
     where.$or = [{ createdAt: { $lt: query.after.createdAt } }, { createdAt: query.after.createdAt, id: { $lt: query.after.id } }];
   }
   // Customers come in the same statement (joined): every page shows them.
-  const rows = await em.find(Invoice, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.first + 1, populate: ['customer'], strategy: 'joined' });
+  const rows = await em.find(Invoice, where, {
+    orderBy: { createdAt: 'desc', id: 'desc' },
+    limit: query.first + 1,
+    populate: ['customer'],
+    strategy: 'joined',
+  });
   return { invoices: rows.slice(0, query.first), hasNextPage: rows.length > query.first };
 }

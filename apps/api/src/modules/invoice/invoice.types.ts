@@ -1,9 +1,9 @@
 import { ArrayMaxSize, ArrayNotEmpty, IsNotEmpty, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { InvoiceStatus } from '../../domain/statuses.js';
-import { PageInfoType } from '../../graphql/connection.js';
-import { MoneyType } from '../../graphql/money.type.js';
-import { DateScalar, MinorUnitsScalar } from '../../graphql/scalars.js';
+import { PageInfoType } from '../../kit/graphql/connection.js';
+import { MoneyType } from '../../kit/graphql/money.type.js';
+import { DateScalar, MinorUnitsScalar } from '../../kit/graphql/scalars.js';
 import type { Invoice, InvoiceLine } from './invoice.entity.js';
 
 @ObjectType('Invoice')
@@ -141,4 +141,3 @@ export class UpdateInvoiceInput {
   @Field(() => DateScalar, { nullable: true })
   dueDate?: Date | null;
 }
-

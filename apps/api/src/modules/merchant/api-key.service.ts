@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
+import { badInput } from '../../domain/errors.js';
 import { generateSecret, hashToken } from '../../domain/tokens.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { recordEvent } from '../outbox/outbox.service.js';
-import type { MerchantActor } from './actor.js';
+import type { AuditService } from '../audit/index.js';
+import { recordEvent } from '../outbox/index.js';
+import { apiKeyActor, type MerchantActor } from './actor.js';
 import { ApiKey } from './api-key.entity.js';
 import { Merchant } from './merchant.entity.js';
+import { endSupervisorSessions } from './supervisor.service.js';
 
 const KEY_PATTERN = /^kp_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/;
 /** Writing last_used_at on every request would make every read a write; once a minute is enough. */
@@ -32,11 +33,21 @@ export class ApiKeyService {
     const key = `${prefix}_${generateSecret(32)}`;
     const apiKey = this.em.create(ApiKey, { merchant, prefix, tokenHash: hashToken(key), label });
     await this.em.flush();
-    await this.audit.record({ merchantId, actorType: 'operator', action: 'api_key.created', targetType: 'api_key', targetId: apiKey.id, details: { prefix, label } });
+    await this.audit.record({
+      merchantId,
+      actorType: 'operator',
+      action: 'api_key.created',
+      targetType: 'api_key',
+      targetId: apiKey.id,
+      details: { prefix, label },
+    });
     return { apiKey, key };
   }
 
-  /** Refuses the key from now on; the event also ends the subscriptions it opened (PaymentEventService). */
+  /**
+   * Refuses the key from now on, and ends the supervisor sessions it obtained; the event also ends the
+   * subscriptions it opened (PaymentEventService).
+   */
   async revoke(merchantId: string, prefix: string): Promise<ApiKey> {
     const apiKey = await this.em.transactional(async (tx) => {
       const found = await tx.findOne(ApiKey, { prefix, merchant: merchantId });
@@ -44,10 +55,18 @@ export class ApiKeyService {
       if (found.revokedAt) return found;
       const now = this.clock.now();
       found.revokedAt = now;
+      await endSupervisorSessions(tx, { apiKey: found.id }, now);
       recordEvent(tx, { merchantId, aggregateType: 'api_key', aggregateId: found.id, type: 'api_key.revoked', payload: { prefix } }, now);
       return found;
     });
-    await this.audit.record({ merchantId, actorType: 'operator', action: 'api_key.revoked', targetType: 'api_key', targetId: apiKey.id, details: { prefix } });
+    await this.audit.record({
+      merchantId,
+      actorType: 'operator',
+      action: 'api_key.revoked',
+      targetType: 'api_key',
+      targetId: apiKey.id,
+      details: { prefix },
+    });
     return apiKey;
   }
 
@@ -60,6 +79,6 @@ export class ApiKeyService {
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: now });
     }
-    return { merchantId: apiKey.merchant.id, apiKeyId: apiKey.id, apiKeyPrefix: apiKey.prefix };
+    return apiKeyActor(apiKey.merchant.id, apiKey);
   }
 }

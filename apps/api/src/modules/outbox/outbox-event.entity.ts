@@ -16,8 +16,13 @@ export const OUTBOX_WRITER_LOCK = [1802464613, 1869968482] as const;
  *   its transaction id, so that a position not yet visible always belongs to a writer pg_locks
  *   shows. The bigserial default is drawn before BEFORE triggers run, so it is overwritten (and
  *   wasted): positions increase but are not contiguous (rollbacks already left gaps).
- * - `notify`: every insert, whoever writes it, notifies `kometpay_outbox` with
- *   "<position>,<merchant id>" at commit, waking the API instances that listen.
+ * - `notify`: an insert, whoever writes it, notifies `kometpay_outbox` with
+ *   "<position>,<merchant id>" at commit, waking the API instances that listen. All but a recorded
+ *   attempt's `transaction.created`: a NOTIFY serialises its transaction's commit with every other
+ *   notifying commit of the database (PostgreSQL holds one lock from NOTIFY to the end of the
+ *   commit), and an attempt's outcome follows moments later in a transaction that notifies anyway,
+ *   and the feeds read every row up to it. An attempt whose outcome never comes (a crash) reaches
+ *   subscribers with the feeds' heartbeat poll, within two seconds.
  */
 @Entity({
   tableName: 'outbox_event',
@@ -32,10 +37,12 @@ export const OUTBOX_WRITER_LOCK = [1802464613, 1869968482] as const;
       name: 'notify',
       timing: 'after',
       events: ['insert'],
-      body: `perform pg_notify('kometpay_outbox', new.position::text || ',' || coalesce(new.merchant_id::text, '')); return null;`,
+      body: `if new.type <> 'transaction.created' then perform pg_notify('kometpay_outbox', new.position::text || ',' || coalesce(new.merchant_id::text, '')); end if; return null;`,
     },
   ],
 })
+// The retention job prunes by age.
+@Index({ name: 'outbox_event_occurred_at_index', properties: ['occurredAt'] })
 export class OutboxEvent {
   [OptionalProps]?: 'position' | 'occurredAt';
 

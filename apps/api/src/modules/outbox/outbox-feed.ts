@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../kit/logger.js';
 import { OUTBOX_WRITER_LOCK } from './outbox-event.entity.js';
 
 /** The channel the outbox's `notify` trigger speaks on: "<position>,<merchant id>", a hint only. */
@@ -171,6 +171,9 @@ export class OutboxFeed {
   private retryDelayMs = MIN_RETRY_MS;
   private readonly watchers = new Map<string, Set<OutboxWatch<unknown>>>();
   private readonly readyWaiters: (() => void)[] = [];
+  /** Runs of pollUntilQuiet finished so far, and who waits for a given one. */
+  private pollRuns = 0;
+  private runWaiters: { after: number; resolve: () => void }[] = [];
 
   private constructor(private readonly options: OutboxFeedOptions) {
     this.heartbeat = setInterval(() => this.requestPoll(), HEARTBEAT_MS);
@@ -187,6 +190,8 @@ export class OutboxFeed {
   /** A position every later event of any merchant is above: where a live-only subscription starts. */
   async currentPosition(): Promise<bigint> {
     if (this.watermark === null) await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    // With no subscriber, the watermark follows only the heartbeat: catch up with the table first.
+    else if (!this.watchers.size) await this.nextPollRun();
     return this.watermark!;
   }
 
@@ -196,20 +201,31 @@ export class OutboxFeed {
     let forMerchant = this.watchers.get(options.merchantId);
     if (!forMerchant) this.watchers.set(options.merchantId, (forMerchant = new Set()));
     forMerchant.add(watch as OutboxWatch<unknown>);
+    // With no subscriber, notifications are not followed (see notified): catch up with the table now.
+    this.requestPoll();
     return watch;
   }
 
   /** Rows of one merchant in (after, upTo], for a subscriber catching up. */
   async readMerchantRows(merchantId: string, after: bigint, upTo: bigint, limit: number): Promise<OutboxRow[]> {
-    const rows = await this.options.em().execute<RawRow[]>(
-      `select ${ROW_COLUMNS} from outbox_event where merchant_id = ? and position > ? and position <= ? order by position limit ?`,
-      [merchantId, after.toString(), upTo.toString(), limit],
-    );
+    const rows = await this.options
+      .em()
+      .execute<RawRow[]>(
+        `select ${ROW_COLUMNS} from outbox_event where merchant_id = ? and position > ? and position <= ? order by outbox_event.position limit ?`,
+        [merchantId, after.toString(), upTo.toString(), limit],
+      );
     return rows.map(toRow);
+  }
+
+  private resolveRunWaiters(): void {
+    const due = this.runWaiters.filter((waiter) => this.closed || waiter.after <= this.pollRuns);
+    this.runWaiters = this.runWaiters.filter((waiter) => !due.includes(waiter));
+    for (const waiter of due) waiter.resolve();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.resolveRunWaiters();
     clearInterval(this.heartbeat);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const watches of [...this.watchers.values()]) for (const watch of [...watches]) await watch.return();
@@ -218,7 +234,7 @@ export class OutboxFeed {
     await client?.end().catch(() => undefined);
   }
 
-  private unregister(merchantId: string, watch: OutboxWatch<any>): void {
+  private unregister(merchantId: string, watch: OutboxWatch<unknown>): void {
     const forMerchant = this.watchers.get(merchantId);
     forMerchant?.delete(watch);
     if (forMerchant?.size === 0) this.watchers.delete(merchantId);
@@ -227,7 +243,12 @@ export class OutboxFeed {
   private async connect(): Promise<void> {
     const { logger } = this.options;
     while (!this.closed) {
-      const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'kometpay-outbox-feed', keepAlive: true, query_timeout: 10_000 });
+      const client = new pg.Client({
+        connectionString: this.options.databaseUrl,
+        application_name: 'kometpay-outbox-feed',
+        keepAlive: true,
+        query_timeout: 10_000,
+      });
       client.on('error', (err) => this.disconnected(client, err));
       client.on('end', () => this.disconnected(client));
       client.on('notification', (message) => this.notified(message.payload));
@@ -268,9 +289,21 @@ export class OutboxFeed {
   }
 
   private notified(payload: string | undefined): void {
+    // With no subscriber on this instance nothing waits for the watermark: the heartbeat keeps it
+    // near the table's end, and a new subscriber's arrival polls at once. Under a payment load that
+    // saves two statements per event, on the API and on PostgreSQL alike.
+    if (!this.watchers.size) return;
     const position = /^(\d+),/.exec(payload ?? '')?.[1];
     if (position && this.watermark !== null && BigInt(position) <= this.watermark) return;
     this.requestPoll();
+  }
+
+  /** Resolves once a poll that started after this call has finished (or the feed closed). */
+  private nextPollRun(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const promise = new Promise<void>((resolve) => this.runWaiters.push({ after: this.pollRuns + 1, resolve }));
+    this.requestPoll();
+    return promise;
   }
 
   private requestPoll(): void {
@@ -298,6 +331,8 @@ export class OutboxFeed {
       if (client) this.disconnected(client, err as Error);
     } finally {
       this.polling = false;
+      this.pollRuns++;
+      this.resolveRunWaiters();
     }
     if (this.horizons.length && !this.settleTimer && !this.closed) {
       this.settleTimer = setTimeout(() => {
@@ -309,8 +344,9 @@ export class OutboxFeed {
 
   private async poll(client: pg.Client): Promise<void> {
     const waitedFor = [...new Set(this.horizons.flatMap((horizon) => horizon.waitFor))];
-    if (this.watermark === null) {
-      // The first watermark: the end of the table as it stands, once it is final. Nothing before it is live.
+    if (this.watermark === null || !this.watchers.size) {
+      // The first watermark, or one no subscriber waits for: the end of the table as it stands, once
+      // it is final, without reading the rows (nobody is handed them).
       const { rows } = await client.query<{ writers: string[]; still_running: string[]; visible_max: string }>(
         `with ${WRITERS_SQL}
          select writers.xids as writers, still_running.xids as still_running, coalesce((select max(position) from outbox_event), 0)::text as visible_max
@@ -320,9 +356,16 @@ export class OutboxFeed {
       const [{ writers, still_running, visible_max }] = rows;
       this.settle(still_running);
       this.addHorizon(BigInt(visible_max), writers);
-      if (this.settled !== null) {
+      if (this.settled === null) return;
+      if (this.watermark === null) {
         this.watermark = this.settled;
         for (const resolve of this.readyWaiters.splice(0)) resolve();
+      } else if (!this.watchers.size) {
+        this.watermark = maxOf(this.watermark, this.settled);
+      } else {
+        // A subscriber registered while this poll ran: the rows past the watermark must reach it
+        // live, so the watermark moves only with a poll that reads and hands them out.
+        this.pollAgain = true;
       }
       return;
     }
@@ -380,7 +423,10 @@ export class OutboxFeed {
     const oldest = this.horizons[0];
     if (oldest && oldest !== this.stallWarned && Date.now() - oldest.since > STALL_WARNING_MS) {
       this.stallWarned = oldest;
-      this.options.logger.warn({ waitingMs: Date.now() - oldest.since, writers: oldest.waitFor }, 'outbox deliveries wait for a writer transaction that stays open');
+      this.options.logger.warn(
+        { waitingMs: Date.now() - oldest.since, writers: oldest.waitFor },
+        'outbox deliveries wait for a writer transaction that stays open',
+      );
     }
   }
 }

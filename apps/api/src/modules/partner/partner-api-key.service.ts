@@ -2,11 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../domain/clock.js';
 import { badInput } from '../../domain/errors.js';
 import { generateSecret, hashToken, isUuid } from '../../domain/tokens.js';
+import { recordEvent } from '../outbox/index.js';
+import { Partner } from './partner.entity.js';
 import type { PartnerActor } from './partner-actor.js';
-import { recordEvent } from '../outbox/outbox.service.js';
 import { PartnerApiKey } from './partner-api-key.entity.js';
 import { PartnerGrant } from './partner-grant.entity.js';
-import { Partner } from './partner.entity.js';
 
 export const PARTNER_KEY_PREFIX = 'kpp_';
 const KEY_PATTERN = /^kpp_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/;
@@ -48,7 +48,17 @@ export class PartnerApiKeyService {
       const now = this.clock.now();
       apiKey.revokedAt = now;
       for (const grant of await tx.find(PartnerGrant, { partner: partnerId, revokedAt: null })) {
-        recordEvent(tx, { merchantId: grant.merchant.id, aggregateType: 'partner_api_key', aggregateId: apiKey.id, type: 'partner_api_key.revoked', payload: { partnerId, prefix } }, now);
+        recordEvent(
+          tx,
+          {
+            merchantId: grant.merchant.id,
+            aggregateType: 'partner_api_key',
+            aggregateId: apiKey.id,
+            type: 'partner_api_key.revoked',
+            payload: { partnerId, prefix },
+          },
+          now,
+        );
       }
       return apiKey;
     });

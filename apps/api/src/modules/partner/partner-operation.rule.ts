@@ -4,8 +4,7 @@ import { ErrorCode } from '../../domain/errors.js';
 /** Fields that act with the merchant's own authority beyond the event at hand: its other invoices, its card vault. */
 const MERCHANT_ONLY_FIELDS = new Set(['Customer.invoices', 'Customer.vaultedCards']);
 
-const forbidden = (message: string, node: ASTNode) =>
-  new GraphQLError(message, { nodes: node, extensions: { code: ErrorCode.FORBIDDEN } });
+const forbidden = (message: string, node: ASTNode) => new GraphQLError(message, { nodes: node, extensions: { code: ErrorCode.FORBIDDEN } });
 
 /**
  * What a partner key may run: the payment status subscription, and within an event only the event's

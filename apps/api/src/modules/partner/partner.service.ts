@@ -1,12 +1,19 @@
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { type EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { Clock } from '../../domain/clock.js';
 import { badInput, notFound } from '../../domain/errors.js';
 import { isUuid } from '../../domain/tokens.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { MerchantActor } from '../merchant/actor.js';
-import { recordEvent } from '../outbox/outbox.service.js';
-import { PartnerGrant } from './partner-grant.entity.js';
+import type { AuditService } from '../audit/index.js';
+import type { MerchantActor } from '../merchant/index.js';
+import { recordEvent } from '../outbox/index.js';
 import { Partner } from './partner.entity.js';
+import { PartnerGrant } from './partner-grant.entity.js';
+
+/** A period of access: the partner may see the merchant's events at positions after `from` and, when revoked, before `to`. */
+export interface GrantPeriod {
+  from: bigint;
+  to: bigint | null;
+}
 
 export class PartnerService {
   constructor(
@@ -30,24 +37,44 @@ export class PartnerService {
 
   /**
    * Lets a partner follow the merchant's payments. Granting twice changes nothing; a grant after a
-   * revoke opens access again. The change is an outbox event, which live streams act on.
+   * revoke opens a new period of access. The change is an outbox event, which live streams act on;
+   * the period starts at that event's position.
    */
   async grant(actor: MerchantActor, partnerId: string): Promise<void> {
     await this.findPartner(partnerId);
     let grant: PartnerGrant | null;
     try {
       grant = await this.em.transactional(async (tx) => {
-        const existing = await tx.findOne(PartnerGrant, { merchant: actor.merchantId, partner: partnerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (existing && !existing.revokedAt) return null;
+        const open = await tx.findOne(
+          PartnerGrant,
+          { merchant: actor.merchantId, partner: partnerId, revokedAt: null },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        if (open) return null;
         const now = this.clock.now();
-        const opened = existing ?? tx.create(PartnerGrant, { merchant: actor.merchantId, partner: partnerId, grantedAt: now });
-        opened.grantedAt = now;
-        opened.revokedAt = null;
-        recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'partner_grant', aggregateId: opened.id, type: 'partner_grant.granted', payload: { partnerId } }, now);
-        return opened;
+        const id = randomUUID();
+        const event = recordEvent(
+          tx,
+          {
+            merchantId: actor.merchantId,
+            aggregateType: 'partner_grant',
+            aggregateId: id,
+            type: 'partner_grant.granted',
+            payload: { partnerId },
+          },
+          now,
+        );
+        await tx.flush();
+        return tx.create(PartnerGrant, {
+          id,
+          merchant: actor.merchantId,
+          partner: partnerId,
+          grantedAt: now,
+          grantedPosition: event.position,
+        });
       });
     } catch (error) {
-      // A concurrent first grant of the same pair won the insert: the partner has access, as asked.
+      // A concurrent grant of the same pair opened the period first: the partner has access, as asked.
       if (error instanceof UniqueConstraintViolationException) return;
       throw error;
     }
@@ -58,11 +85,27 @@ export class PartnerService {
   async revoke(actor: MerchantActor, partnerId: string): Promise<void> {
     await this.findPartner(partnerId);
     const revoked = await this.em.transactional(async (tx) => {
-      const grant = await tx.findOne(PartnerGrant, { merchant: actor.merchantId, partner: partnerId, revokedAt: null }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const grant = await tx.findOne(
+        PartnerGrant,
+        { merchant: actor.merchantId, partner: partnerId, revokedAt: null },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       if (!grant) return false;
       const now = this.clock.now();
+      const event = recordEvent(
+        tx,
+        {
+          merchantId: actor.merchantId,
+          aggregateType: 'partner_grant',
+          aggregateId: grant.id,
+          type: 'partner_grant.revoked',
+          payload: { partnerId },
+        },
+        now,
+      );
+      await tx.flush();
       grant.revokedAt = now;
-      recordEvent(tx, { merchantId: actor.merchantId, aggregateType: 'partner_grant', aggregateId: grant.id, type: 'partner_grant.revoked', payload: { partnerId } }, now);
+      grant.revokedPosition = event.position;
       return true;
     });
     if (revoked) await this.recordAudit(actor, 'partner_access.revoked', partnerId);
@@ -74,6 +117,19 @@ export class PartnerService {
     return (await this.em.count(PartnerGrant, { partner: partnerId, merchant: merchantId, revokedAt: null })) > 0;
   }
 
+  /** Every period the merchant granted the partner access, oldest first (read afresh: never a cached entity). */
+  async grantPeriods(partnerId: string, merchantId: string): Promise<GrantPeriod[]> {
+    if (!isUuid(merchantId)) return [];
+    const rows = await this.em.execute<{ granted_position: string; revoked_position: string | null }[]>(
+      'select granted_position::text, revoked_position::text from partner_grant where partner_id = ? and merchant_id = ? order by granted_position',
+      [partnerId, merchantId],
+    );
+    return rows.map((row) => ({
+      from: BigInt(row.granted_position),
+      to: row.revoked_position === null ? null : BigInt(row.revoked_position),
+    }));
+  }
+
   private async findPartner(partnerId: string): Promise<Partner> {
     const partner = isUuid(partnerId) ? await this.em.findOne(Partner, { id: partnerId }) : null;
     if (!partner) throw notFound('partner', 'partnerId');
@@ -81,6 +137,6 @@ export class PartnerService {
   }
 
   private recordAudit(actor: MerchantActor, action: string, partnerId: string): Promise<void> {
-    return this.audit.record({ merchantId: actor.merchantId, actorType: 'api_key', actorId: actor.apiKeyId, action, targetType: 'partner', targetId: partnerId });
+    return this.audit.record({ merchantId: actor.merchantId, actor, action, targetType: 'partner', targetId: partnerId });
   }
 }

@@ -1,15 +1,35 @@
-import { badInput } from '../../domain/errors.js';
+import type { CursorSigner } from '../../domain/cursor-signer.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
 
-const MAX_POSITION = 2n ** 63n - 1n;
+const VERSION = 1;
 
-/** A payment event's cursor: its outbox position, opaque to clients. */
-export function encodeEventCursor(position: bigint): string {
-  return Buffer.from(`outbox:${position}`, 'utf8').toString('base64url');
+/**
+ * A payment event's cursor: its outbox position, signed for the merchant whose stream it belongs
+ * to. Opaque to clients; one the API did not issue (forged, altered, another merchant's, or signed
+ * with a secret since retired) is refused with INVALID_CURSOR.
+ */
+export class PaymentEventCursors {
+  constructor(private readonly signer: CursorSigner) {}
+
+  issue(merchantId: string, position: bigint): string {
+    const payload = Buffer.alloc(9);
+    payload.writeUInt8(VERSION, 0);
+    payload.writeBigUInt64BE(position, 1);
+    return this.signer.sign(contextOf(merchantId), payload);
+  }
+
+  /** The position a cursor of `merchantId`'s stream stands for. */
+  read(merchantId: string, cursor: string, field = 'after'): bigint {
+    const payload = this.signer.verify(contextOf(merchantId), cursor);
+    if (payload?.length !== 9 || payload.readUInt8(0) !== VERSION) {
+      throw new DomainError(
+        ErrorCode.INVALID_CURSOR,
+        'The cursor is not one this API issued for this merchant; subscribe without `after` to start from now',
+        { field },
+      );
+    }
+    return payload.readBigUInt64BE(1);
+  }
 }
 
-export function decodeEventCursor(cursor: string, field = 'after'): bigint {
-  const match = /^outbox:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const position = match ? BigInt(match[1]) : -1n;
-  if (position < 0n || position > MAX_POSITION) throw badInput(field, 'The cursor is not one this API issued');
-  return position;
-}
+const contextOf = (merchantId: string) => `payment-event:${merchantId.toLowerCase()}`;

@@ -1,14 +1,21 @@
-import { Args, Ctx, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import { type SubscriptionContext, useEventScope } from '../../graphql/context.js';
-import { InvoiceType } from '../invoice/invoice.types.js';
-import { type OutboxRow, invoiceIdsOf } from '../outbox/outbox-feed.js';
-import { TransactionType } from '../transaction/transaction.types.js';
-import { encodeEventCursor } from './payment-event.cursor.js';
-import type { PaymentEventSubscriber } from './payment-event.service.js';
+import { Args, Ctx, Resolver, Root, Subscription } from 'type-graphql';
+import type { Loader } from '../../kit/graphql/context.js';
+import { useEventScope } from '../../kit/graphql/event-scope.js';
+import { type Invoice, InvoiceType } from '../invoice/index.js';
+import { invoiceIdsOf, type OutboxRow } from '../outbox/index.js';
+import { type Transaction, TransactionType } from '../payments/index.js';
+import type { SubscriptionContext } from './partner.context.js';
+import type { PaymentEventService, PaymentEventSubscriber } from './payment-event.service.js';
 import { PaymentEventType, PaymentStatusChangedArgs } from './payment-event.types.js';
 
-function subscriberOf(ctx: SubscriptionContext): PaymentEventSubscriber {
+/** What these resolvers use of a request's context. */
+export type Context = SubscriptionContext<
+  { paymentEvents: PaymentEventService },
+  { transaction: Loader<Transaction | null>; invoice: Loader<Invoice | null> }
+>;
+
+function subscriberOf(ctx: Context): PaymentEventSubscriber {
   return 'partner' in ctx ? { kind: 'partner', actor: ctx.partner } : { kind: 'merchant', actor: ctx.actor };
 }
 
@@ -17,17 +24,22 @@ export class PaymentEventResolver {
   @Subscription(() => PaymentEventType, {
     description:
       'Every state change of the transactions of a merchant, for the merchant (merchant key) and the partners it granted access (partner key), over graphql-ws. Resumable: pass the last cursor received as `after`.',
-    subscribe: ({ args, context }: SubscribeResolverData<OutboxRow, PaymentStatusChangedArgs, SubscriptionContext>) =>
+    subscribe: ({ args, context }: SubscribeResolverData<OutboxRow, PaymentStatusChangedArgs, Context>) =>
       context.services.paymentEvents.stream(subscriberOf(context), args),
   })
-  async paymentStatusChanged(@Root() event: OutboxRow, @Ctx() ctx: SubscriptionContext, @Args() _args: PaymentStatusChangedArgs): Promise<PaymentEventType> {
+  async paymentStatusChanged(
+    @Root() event: OutboxRow,
+    @Ctx() ctx: Context,
+    @Args() _args: PaymentStatusChangedArgs,
+  ): Promise<PaymentEventType> {
     // Every subscriber on this instance resolves the same event: they share one unit of work for it.
     useEventScope(ctx, ctx.eventScopes.for(`outbox:${event.position}`));
     const transaction = await ctx.loaders.transaction.load(event.aggregateId);
-    if (!transaction || transaction.merchant.id !== event.merchantId) throw new Error(`outbox event ${event.position} names no transaction of its merchant`);
+    if (!transaction || transaction.merchant.id !== event.merchantId)
+      throw new Error(`outbox event ${event.position} names no transaction of its merchant`);
     const invoices = await Promise.all(invoiceIdsOf(event).map((id) => ctx.loaders.invoice.load(id)));
     return Object.assign(new PaymentEventType(), {
-      cursor: encodeEventCursor(event.position),
+      cursor: ctx.services.paymentEvents.cursorOf(event),
       type: event.type,
       occurredAt: event.occurredAt,
       transaction: TransactionType.from(transaction),

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { PaymentLinkStatus } from '../../domain/statuses.js';
-import { Invoice } from '../invoice/invoice.entity.js';
-import { Merchant } from '../merchant/merchant.entity.js';
+import { Invoice } from '../invoice/index.js';
+import { Merchant } from '../merchant/index.js';
 
 /**
  * A payment link of an invoice. It never stores an amount: its page always shows the invoice's
@@ -13,7 +13,10 @@ import { Merchant } from '../merchant/merchant.entity.js';
 @Index({ properties: ['invoice', 'createdAt'] })
 @Index({ properties: ['status', 'expiresAt'] })
 // At most one live link per invoice, whatever the races.
-@Index({ name: 'payment_link_one_active_per_invoice', expression: `create unique index "payment_link_one_active_per_invoice" on "payment_link" ("invoice_id") where "status" = 'ACTIVE'` })
+@Index({
+  name: 'payment_link_one_active_per_invoice',
+  expression: `create unique index "payment_link_one_active_per_invoice" on "payment_link" ("invoice_id") where "status" = 'ACTIVE'`,
+})
 export class PaymentLink {
   [OptionalProps]?: 'createdAt' | 'status' | 'closedAt';
 

@@ -1,18 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../domain/errors.js';
 import { assertCurrency } from '../../domain/money.js';
-import {
-  PaymentChannel,
-  PaymentMethodKind,
-  SettlementState,
-  TransactionKind,
-  TransactionStatus,
-} from '../../domain/statuses.js';
+import { PaymentChannel, PaymentMethodKind, SettlementState, TransactionKind, TransactionStatus } from '../../domain/statuses.js';
 import { isUuid } from '../../domain/tokens.js';
-import type { Keyset } from '../../graphql/connection.js';
-import type { MerchantActor } from '../merchant/actor.js';
-import { Transaction } from '../transaction/transaction.entity.js';
-import { TRANSACTION_VIEW_COLUMNS, type TransactionView, type TransactionViewRow, transactionView } from '../transaction/transaction.view.js';
+import type { Keyset } from '../../kit/graphql/connection.js';
+import type { MerchantActor } from '../merchant/index.js';
+import {
+  TRANSACTION_VIEW_COLUMNS,
+  Transaction,
+  type TransactionView,
+  type TransactionViewRow,
+  transactionView,
+} from '../payments/index.js';
 
 export interface TransactionLogFilter {
   from?: Date | null;
@@ -33,6 +32,10 @@ export interface TransactionTotals {
   count: number;
   charged: bigint;
   refunded: bigint;
+  /** Lost disputes: money that went back to cardholders. */
+  disputed: bigint;
+  /** Of `fees`, the processors' dispute fees. */
+  disputeFees: bigint;
   fees: bigint;
   currency: string;
 }
@@ -42,6 +45,9 @@ export interface SettlementTotals {
   pending: bigint;
   failed: bigint;
   refunded: bigint;
+  /** Disputed money the processor withdrew: open disputes (for now) and lost ones (for good); won ones came back. */
+  disputed: bigint;
+  /** Fees of the settled payments and of the disputes. */
   fees: bigint;
   net: bigint;
   count: number;
@@ -67,19 +73,25 @@ interface TotalsRow {
   count: string;
   charged: string;
   refunded: string;
+  disputed: string;
+  dispute_fees: string;
   fees: string;
 }
 
-/** Succeeded charges, succeeded refunds and fees of the rows in `scope` (it is repeated once per sum). */
+/** Succeeded charges, succeeded refunds, lost disputes and fees of the rows in `scope` (it is repeated once per sum). */
 const totalSums = (scope: string) => `
   coalesce(sum(t.amount) filter (where t.kind = 'CHARGE' and t.status = 'SUCCEEDED' and ${scope}), 0)::text as charged,
   coalesce(sum(t.amount) filter (where t.kind = 'REFUND' and t.status = 'SUCCEEDED' and ${scope}), 0)::text as refunded,
+  coalesce(sum(t.amount) filter (where t.kind = 'DISPUTE' and t.status = 'SUCCEEDED' and ${scope}), 0)::text as disputed,
+  coalesce(sum(t.fee) filter (where t.kind = 'DISPUTE' and ${scope}), 0)::text as dispute_fees,
   coalesce(sum(t.fee) filter (where ${scope}), 0)::text as fees`;
 
 const toTotals = (row: TotalsRow, currency: string): TransactionTotals => ({
   count: Number(row.count),
   charged: BigInt(row.charged),
   refunded: BigInt(row.refunded),
+  disputed: BigInt(row.disputed),
+  disputeFees: BigInt(row.dispute_fees),
   fees: BigInt(row.fees),
   currency,
 });
@@ -112,10 +124,15 @@ function logConditions(merchantId: string, filter: TransactionLogFilter): { sql:
     if (isUuid(filter.customerId)) params.push(filter.customerId);
   }
   if (filter.invoiceId !== null && filter.invoiceId !== undefined) {
-    conditions.push(isUuid(filter.invoiceId) ? 'exists (select 1 from transaction_allocation a where a.transaction_id = t.id and a.invoice_id = ?)' : 'false');
+    conditions.push(
+      isUuid(filter.invoiceId)
+        ? 'exists (select 1 from transaction_allocation a where a.transaction_id = t.id and a.invoice_id = ?)'
+        : 'false',
+    );
     if (isUuid(filter.invoiceId)) params.push(filter.invoiceId);
   }
-  if (filter.reconciled !== null && filter.reconciled !== undefined) conditions.push(`t.reconciled_at is ${filter.reconciled ? 'not ' : ''}null`);
+  if (filter.reconciled !== null && filter.reconciled !== undefined)
+    conditions.push(`t.reconciled_at is ${filter.reconciled ? 'not ' : ''}null`);
   return { sql: conditions.join(' and '), params };
 }
 
@@ -128,7 +145,12 @@ export class ReportService {
   constructor(private readonly em: EntityManager) {}
 
   /** One statement: the page's rows as views (a read path; nothing here is changed, so nothing is hydrated). */
-  async transactionPage(actor: MerchantActor, filter: TransactionLogFilter, first: number, after?: Keyset): Promise<{ rows: TransactionView[]; hasNextPage: boolean }> {
+  async transactionPage(
+    actor: MerchantActor,
+    filter: TransactionLogFilter,
+    first: number,
+    after?: Keyset,
+  ): Promise<{ rows: TransactionView[]; hasNextPage: boolean }> {
     const { sql, params } = logConditions(actor.merchantId, filter);
     const keyset = after ? ' and (t.created_at, t.id) < (?, ?)' : '';
     const rows = await this.em.execute<TransactionViewRow[]>(
@@ -144,7 +166,7 @@ export class ReportService {
     const { sql, params } = logConditions(actor.merchantId, filter);
     const [row] = await this.em.execute<TotalsRow[]>(
       `select count(*)::text as count, ${totalSums('t.currency = ?')} from "transaction" t where ${sql}`,
-      [currency, currency, currency, ...params],
+      [currency, currency, currency, currency, currency, ...params],
     );
     return toTotals(row, currency);
   }
@@ -166,7 +188,11 @@ export class ReportService {
       const em = this.em.fork();
       const ids = await this.pageIds(actor.merchantId, filter, batchSize, after, em);
       if (!ids.length) return;
-      const rows = await em.find(Transaction, { id: { $in: ids } }, { populate: ['allocations.invoice', 'customer'], orderBy: { createdAt: 'desc', id: 'desc' } });
+      const rows = await em.find(
+        Transaction,
+        { id: { $in: ids } },
+        { populate: ['allocations.invoice', 'customer'], orderBy: { createdAt: 'desc', id: 'desc' } },
+      );
       yield rows;
       if (ids.length < batchSize) return;
       const last = rows.at(-1)!;
@@ -176,7 +202,7 @@ export class ReportService {
 
   /**
    * Per settlement day, whether each processed payment went through: SETTLED, PENDING, FAILED or
-   * RETURNED, with gross, refunds, fees, net and counts. A payment's day is the day it settled, or
+   * RETURNED, with gross, refunds, disputes, fees, net and counts. A dispute's day is the day it opened. A payment's day is the day it settled, or
    * failed or was returned, or (still pending) the day it was made. Offline payments are not here:
    * no processor settles them.
    */
@@ -185,20 +211,44 @@ export class ReportService {
     const start = new Date(`${from}T00:00:00Z`);
     const end = new Date(`${to}T00:00:00Z`);
     if (end < start) throw badInput('to', 'to must not be before from');
-    if ((end.getTime() - start.getTime()) / 86_400_000 + 1 > MAX_REPORT_DAYS) throw badInput('to', `A report covers at most ${MAX_REPORT_DAYS} days`);
-    const rows = await this.em.execute<{ id: string; day: string; kind: TransactionKind; status: TransactionStatus; settlement: SettlementState; amount: string; fee: string | null }[]>(
+    if ((end.getTime() - start.getTime()) / 86_400_000 + 1 > MAX_REPORT_DAYS)
+      throw badInput('to', `A report covers at most ${MAX_REPORT_DAYS} days`);
+    const rows = await this.em.execute<
+      {
+        id: string;
+        day: string;
+        kind: TransactionKind;
+        status: TransactionStatus;
+        settlement: SettlementState;
+        amount: string;
+        fee: string | null;
+      }[]
+    >(
       `select t.id, to_char(s.day, 'YYYY-MM-DD') as day, t.kind, t.status, t.settlement, t.amount::text as amount, t.fee::text as fee
        from "transaction" t
        cross join lateral (select (coalesce(t.settled_at, case when t.settlement in ('FAILED', 'RETURNED') then t.updated_at else t.created_at end) at time zone 'UTC')::date as day) s
-       where t.merchant_id = ? and t.currency = ? and t.channel <> 'OFFLINE' and t.status <> 'PENDING'
+       where t.merchant_id = ? and t.currency = ? and t.channel <> 'OFFLINE' and (t.status <> 'PENDING' or t.kind = 'DISPUTE')
          and s.day >= ?::date and s.day <= ?::date
        order by s.day, t.created_at, t.id`,
       [actor.merchantId, currency, from, to],
     );
-    const empty = (): SettlementTotals => ({ settled: 0n, pending: 0n, failed: 0n, refunded: 0n, fees: 0n, net: 0n, count: 0 });
+    const empty = (): SettlementTotals => ({
+      settled: 0n,
+      pending: 0n,
+      failed: 0n,
+      refunded: 0n,
+      disputed: 0n,
+      fees: 0n,
+      net: 0n,
+      count: 0,
+    });
     const add = (totals: SettlementTotals, row: (typeof rows)[number]) => {
       const amount = BigInt(row.amount);
-      if (row.kind === TransactionKind.REFUND) {
+      if (row.kind === TransactionKind.DISPUTE) {
+        // Withdrawn while open (PENDING) and for good when lost (SUCCEEDED); a won dispute's money came back (CANCELED). The fee stays taken.
+        if (row.status === TransactionStatus.PENDING || row.status === TransactionStatus.SUCCEEDED) totals.disputed += amount;
+        totals.fees += BigInt(row.fee ?? '0');
+      } else if (row.kind === TransactionKind.REFUND) {
         if (row.status === TransactionStatus.SUCCEEDED) totals.refunded += amount;
       } else {
         totals.count += 1;
@@ -208,7 +258,7 @@ export class ReportService {
         } else if (row.settlement === SettlementState.PENDING) totals.pending += amount;
         else totals.failed += amount;
       }
-      totals.net = totals.settled - totals.refunded - totals.fees;
+      totals.net = totals.settled - totals.refunded - totals.disputed - totals.fees;
     };
     const days = new Map<string, SettlementDay>();
     const grand = empty();
@@ -232,4 +282,3 @@ export class ReportService {
     return rows.map((row) => row.id);
   }
 }
-

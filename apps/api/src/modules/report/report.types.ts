@@ -1,9 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { PaymentChannel, PaymentMethodKind, TransactionKind, TransactionStatus } from '../../domain/statuses.js';
-import { PageInfoType } from '../../graphql/connection.js';
-import { MoneyType } from '../../graphql/money.type.js';
-import { DateScalar } from '../../graphql/scalars.js';
-import { TransactionType } from '../transaction/transaction.types.js';
+import { PageInfoType } from '../../kit/graphql/connection.js';
+import { MoneyType } from '../../kit/graphql/money.type.js';
+import { DateScalar } from '../../kit/graphql/scalars.js';
+import { TransactionType } from '../payments/index.js';
 import type { SettlementTotals, TransactionTotals } from './report.service.js';
 
 @InputType()
@@ -65,6 +65,12 @@ export class TransactionTotalsType {
   @Field(() => MoneyType, { description: 'Succeeded refunds.' })
   refunded!: MoneyType;
 
+  @Field(() => MoneyType, { description: 'Lost disputes (SUCCEEDED DISPUTE transactions): money that went back to cardholders.' })
+  disputed!: MoneyType;
+
+  @Field(() => MoneyType, { description: "Of the fees, the processors' dispute fees." })
+  disputeFees!: MoneyType;
+
   @Field(() => MoneyType)
   fees!: MoneyType;
 
@@ -75,6 +81,8 @@ export class TransactionTotalsType {
       count: totals.count,
       charged: money(totals.charged),
       refunded: money(totals.refunded),
+      disputed: money(totals.disputed),
+      disputeFees: money(totals.disputeFees),
       fees: money(totals.fees),
     });
   }
@@ -105,10 +113,15 @@ export class SettlementTotalsType {
   @Field(() => MoneyType)
   refunded!: MoneyType;
 
-  @Field(() => MoneyType, { description: 'Fees of the settled payments.' })
+  @Field(() => MoneyType, {
+    description: 'Disputed money the processor withdrew: open disputes (for now) and lost ones (for good), on the day each opened.',
+  })
+  disputed!: MoneyType;
+
+  @Field(() => MoneyType, { description: 'Fees of the settled payments and of the disputes.' })
   fees!: MoneyType;
 
-  @Field(() => MoneyType, { description: 'settled - refunded - fees' })
+  @Field(() => MoneyType, { description: 'settled - refunded - disputed - fees' })
   net!: MoneyType;
 
   @Field(() => Int, { description: 'Payments (refunds are not counted).' })
@@ -121,6 +134,7 @@ export class SettlementTotalsType {
       pending: money(totals.pending),
       failed: money(totals.failed),
       refunded: money(totals.refunded),
+      disputed: money(totals.disputed),
       fees: money(totals.fees),
       net: money(totals.net),
       count: totals.count,

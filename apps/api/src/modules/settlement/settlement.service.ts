@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../domain/clock.js';
-import { SettlementState, TransactionStatus, settlementStateMachine } from '../../domain/statuses.js';
-import { lockRows } from '../../db/locking.js';
+import { sessionOf } from '../../kit/db/sql-session.js';
 import type { PaymentProcessor, PayoutEntry, ProcessorPayout } from '../../processors/processor.port.js';
-import { recordEvent } from '../outbox/outbox.service.js';
-import { Transaction, TransactionAllocation } from '../transaction/transaction.entity.js';
+import type { MerchantProcessors } from '../../processors/processor-account.port.js';
+import { lockCarried, lockLateSuccesses, lockSettledBy, markSettled, markSettlementReversed } from '../payments/index.js';
 import { ProcessorPayoutRecord, type UnmatchedPayoutEntry } from './processor-payout.entity.js';
-import { transactionEvent } from '../transaction/transaction.events.js';
 
 /** How far back the periodic sweep asks the processor for payouts: past Stripe's webhook retry window. */
 const SWEEP_DAYS = 30;
@@ -32,7 +30,7 @@ export class SettlementService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-    private readonly processor: PaymentProcessor,
+    private readonly processors: MerchantProcessors,
   ) {}
 
   /**
@@ -42,26 +40,50 @@ export class SettlementService {
   async reconcileRecentPayouts(): Promise<PayoutOutcome[]> {
     const outcomes = await this.settleLateSuccesses();
     const since = this.sweepStart();
+    // Each merchant's payouts are its own account's: only accounts that moved money through the processor are asked.
+    // A disconnected (DISABLED) account can no longer be read.
+    const merchants = await this.em.fork().execute<{ merchant_id: string }[]>(
+      `select pa.merchant_id from processor_account pa
+       where pa.status <> 'DISABLED'
+         and exists (select 1 from "transaction" t where t.merchant_id = pa.merchant_id and t.processor_reference is not null)`,
+    );
+    // One account that cannot be read now does not hold back the others; the sweep still fails, to be retried.
+    let failure: unknown = null;
+    for (const { merchant_id: merchantId } of merchants) {
+      try {
+        outcomes.push(...(await this.reconcileAccount(merchantId, since)));
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure) throw failure;
+    return outcomes;
+  }
+
+  private async reconcileAccount(merchantId: string, since: Date): Promise<PayoutOutcome[]> {
+    const processor = await this.processors.of(merchantId);
     const payouts: ProcessorPayout[] = [];
-    for await (const payout of this.processor.listPayouts(since)) if (FINAL_PAYOUT_STATUSES.has(payout.status)) payouts.push(payout);
-    if (!payouts.length) return outcomes;
+    for await (const payout of processor.listPayouts(since)) if (FINAL_PAYOUT_STATUSES.has(payout.status)) payouts.push(payout);
+    if (!payouts.length) return [];
     const applied = await this.em.fork().find(ProcessorPayoutRecord, { reference: { $in: payouts.map((p) => p.reference) } });
     const appliedStatus = new Map(applied.map((record) => [record.reference, record.status]));
+    const outcomes: PayoutOutcome[] = [];
     for (const payout of payouts) {
-      if (appliedStatus.get(payout.reference) !== payout.status) outcomes.push(await this.apply(payout));
+      if (appliedStatus.get(payout.reference) !== payout.status) outcomes.push(await this.apply(payout, processor));
     }
     return outcomes;
   }
 
-  /** One payout, when its webhook says it was paid, failed or canceled. */
-  async reconcilePayout(reference: string): Promise<PayoutOutcome> {
-    return this.apply(await this.processor.retrievePayout(reference));
+  /** One payout of a merchant's account, when its webhook says it was paid, failed or canceled. */
+  async reconcilePayout(reference: string, merchantId: string): Promise<PayoutOutcome> {
+    const processor = await this.processors.of(merchantId);
+    return this.apply(await processor.retrievePayout(reference), processor);
   }
 
-  private async apply(payout: ProcessorPayout): Promise<PayoutOutcome> {
+  private async apply(payout: ProcessorPayout, processor: PaymentProcessor): Promise<PayoutOutcome> {
     if (!FINAL_PAYOUT_STATUSES.has(payout.status)) return { reference: payout.reference, status: payout.status, changed: 0 };
-    const own = payout.status === 'PAID' ? await this.entriesOf(payout.reference) : [];
-    const { resent, inherited } = await this.resentPayouts(payout.reference, own);
+    const own = payout.status === 'PAID' ? await this.entriesOf(payout.reference, processor) : [];
+    const { resent, inherited } = await this.resentPayouts(payout.reference, own, processor);
     const carried = [...own.filter((entry) => entry.kind !== 'failed_payout'), ...inherited];
 
     return this.em.fork().transactional(async (tx) => {
@@ -74,9 +96,18 @@ export class SettlementService {
         payout.status === 'PAID'
           ? await this.settle(tx, payout, carried, resent, now)
           : { changed: record?.status === 'PAID' ? await this.reverse(tx, payout, now) : 0, unmatched: [] };
-      const facts = { status: payout.status, amount: payout.amount, currency: payout.currency, arrivalDate: payout.arrivalDate, entryCount: own.length, unmatchedEntries: unmatched, reconciledAt: now };
+      const facts = {
+        status: payout.status,
+        amount: payout.amount,
+        currency: payout.currency,
+        arrivalDate: payout.arrivalDate,
+        entryCount: own.length,
+        unmatchedEntries: unmatched,
+        reconciledAt: now,
+      };
       if (record) Object.assign(record, facts, payout.status === 'PAID' ? { settledCount: changed } : {});
-      else tx.create(ProcessorPayoutRecord, { reference: payout.reference, ...facts, settledCount: payout.status === 'PAID' ? changed : 0 });
+      else
+        tx.create(ProcessorPayoutRecord, { reference: payout.reference, ...facts, settledCount: payout.status === 'PAID' ? changed : 0 });
       return { reference: payout.reference, status: payout.status, changed };
     });
   }
@@ -89,7 +120,11 @@ export class SettlementService {
    * have seen it paid, or recorded a payment's success only after it failed. A failed payout that
    * itself resent an earlier one is followed in turn.
    */
-  private async resentPayouts(reference: string, own: PayoutEntry[]): Promise<{ resent: string[]; inherited: PayoutEntry[] }> {
+  private async resentPayouts(
+    reference: string,
+    own: PayoutEntry[],
+    processor: PaymentProcessor,
+  ): Promise<{ resent: string[]; inherited: PayoutEntry[] }> {
     const resent: string[] = [];
     const inherited: PayoutEntry[] = [];
     const visited = new Set([reference]);
@@ -98,8 +133,8 @@ export class SettlementService {
       if (visited.has(failed)) continue;
       visited.add(failed);
       resent.push(failed);
-      await this.reconcilePayout(failed);
-      for (const entry of await this.entriesOf(failed)) {
+      await this.apply(await processor.retrievePayout(failed), processor);
+      for (const entry of await this.entriesOf(failed, processor)) {
         if (entry.kind === 'failed_payout') waiting.push(entry.reference);
         else inherited.push(entry);
       }
@@ -107,27 +142,24 @@ export class SettlementService {
     return { resent, inherited };
   }
 
-  private async entriesOf(payoutReference: string): Promise<PayoutEntry[]> {
+  private async entriesOf(payoutReference: string, processor: PaymentProcessor): Promise<PayoutEntry[]> {
     const entries: PayoutEntry[] = [];
-    for await (const entry of this.processor.listPayoutEntries(payoutReference)) entries.push(entry);
+    for await (const entry of processor.listPayoutEntries(payoutReference)) entries.push(entry);
     return entries;
   }
 
   /** `entries`: the payments and refunds the payout carries; `resent`: the failed payouts whose money it sends again. */
-  private async settle(tx: EntityManager, payout: ProcessorPayout, entries: PayoutEntry[], resent: string[], now: Date): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
+  private async settle(
+    tx: EntityManager,
+    payout: ProcessorPayout,
+    entries: PayoutEntry[],
+    resent: string[],
+    now: Date,
+  ): Promise<{ changed: number; unmatched: UnmatchedPayoutEntry[] }> {
     const carried = new Map(entries.map((entry) => [entry.reference, entry]));
     if (!carried.size && !resent.length) return { changed: 0, unmatched: [] };
-    const transactions = await lockRows(
-      tx,
-      Transaction,
-      {
-        status: TransactionStatus.SUCCEEDED,
-        settlement: SettlementState.PENDING,
-        $or: [{ processorReference: { $in: [...carried.keys()] } }, { settlementReference: { $in: resent } }],
-      },
-      { orderBy: { id: 'asc' } },
-    );
-    await this.markSettled(tx, transactions, payout, carried, now);
+    const transactions = await lockCarried(sessionOf(tx), [...carried.keys()], resent);
+    await markSettled(sessionOf(tx), transactions, payout, (row) => paymentFee(carried, row), now);
     const matched = new Set(transactions.map((transaction) => transaction.processorReference));
     const unmatched = [...carried.values()]
       .filter((entry) => !matched.has(entry.reference))
@@ -158,15 +190,16 @@ export class SettlementService {
         const record = await tx.findOne(ProcessorPayoutRecord, { reference });
         if (record?.status !== 'PAID' || !record.unmatchedEntries.length) return 0;
         const carried = new Map(record.unmatchedEntries.map((entry) => [entry.reference, { kind: entry.kind, fee: BigInt(entry.fee) }]));
-        const transactions = await lockRows(
-          tx,
-          Transaction,
-          { status: TransactionStatus.SUCCEEDED, settlement: SettlementState.PENDING, settlementReference: null, processorReference: { $in: [...carried.keys()] } },
-          { orderBy: { id: 'asc' } },
-        );
+        const transactions = await lockLateSuccesses(sessionOf(tx), [...carried.keys()]);
         if (!transactions.length) return 0;
         const now = this.clock.now();
-        await this.markSettled(tx, transactions, { reference, arrivalDate: record.arrivalDate }, carried, now);
+        await markSettled(
+          sessionOf(tx),
+          transactions,
+          { reference, arrivalDate: record.arrivalDate },
+          (row) => paymentFee(carried, row),
+          now,
+        );
         const settled = new Set(transactions.map((transaction) => transaction.processorReference));
         record.unmatchedEntries = record.unmatchedEntries.filter((entry) => !settled.has(entry.reference));
         record.settledCount += transactions.length;
@@ -178,67 +211,24 @@ export class SettlementService {
     return outcomes;
   }
 
-  /** SETTLED by the payout, with the processor's fee for payments, and the outbox event partners receive. */
-  private async markSettled(
-    tx: EntityManager,
-    transactions: Transaction[],
-    payout: Pick<ProcessorPayout, 'reference' | 'arrivalDate'>,
-    carried: Map<string, Pick<PayoutEntry, 'kind' | 'fee'>>,
-    now: Date,
-  ): Promise<void> {
-    const invoiceIds = await this.invoiceIdsOf(tx, transactions);
-    for (const transaction of transactions) {
-      settlementStateMachine.assertTransition(transaction.settlement, SettlementState.SETTLED);
-      const entry = carried.get(transaction.processorReference ?? '');
-      transaction.settlement = SettlementState.SETTLED;
-      transaction.settledAt = payout.arrivalDate;
-      transaction.settlementReference = payout.reference;
-      // The processor's own fee replaces our estimate (the sandbox reports none).
-      if (entry?.kind === 'payment' && entry.fee > 0n) transaction.fee = entry.fee;
-      transaction.updatedAt = now;
-      recordEvent(tx, transactionEvent(transaction, 'transaction.settled', invoiceIds.get(transaction.id) ?? [], settlementFacts(transaction)), now);
-    }
-  }
-
-  /**
-   * A payout that failed or was canceled after it was paid: its money is back on the processor
-   * balance. The transactions keep the payout's reference: the payout that sends the money again
-   * names the failed one, not them.
-   */
+  /** A payout that failed or was canceled after it was paid: what it settled is PENDING again. */
   private async reverse(tx: EntityManager, payout: ProcessorPayout, now: Date): Promise<number> {
-    const transactions = await lockRows(tx, Transaction, { settlementReference: payout.reference, settlement: SettlementState.SETTLED }, { orderBy: { id: 'asc' } });
-    const invoiceIds = await this.invoiceIdsOf(tx, transactions);
-    for (const transaction of transactions) {
-      settlementStateMachine.assertTransition(transaction.settlement, SettlementState.PENDING);
-      transaction.settlement = SettlementState.PENDING;
-      transaction.settledAt = null;
-      transaction.updatedAt = now;
-      recordEvent(tx, transactionEvent(transaction, 'transaction.settlement_reversed', invoiceIds.get(transaction.id) ?? [], settlementFacts(transaction)), now);
-    }
+    const transactions = await lockSettledBy(sessionOf(tx), payout.reference);
+    await markSettlementReversed(sessionOf(tx), transactions, now);
     return transactions.length;
   }
 
   private sweepStart(): Date {
     return new Date(this.clock.now().getTime() - SWEEP_DAYS * 86_400_000);
   }
-
-  /** The invoices each transaction paid, for the events (partners and pay pages follow invoices). */
-  private async invoiceIdsOf(tx: EntityManager, transactions: Transaction[]): Promise<Map<string, string[]>> {
-    const ids = new Map<string, string[]>();
-    if (!transactions.length) return ids;
-    for (const allocation of await tx.find(TransactionAllocation, { transaction: { $in: transactions.map((t) => t.id) } })) {
-      ids.set(allocation.transaction.id, [...(ids.get(allocation.transaction.id) ?? []), allocation.invoice.id]);
-    }
-    return ids;
-  }
-
 }
 
 /** One payout is applied by one transaction at a time (its webhook's job, the sweep, a late success). */
-const lockPayout = (tx: EntityManager, reference: string) => tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${reference}`]);
+const lockPayout = (tx: EntityManager, reference: string) =>
+  tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`payout:${reference}`]);
 
-const settlementFacts = (transaction: Transaction) => ({
-  settlement: transaction.settlement,
-  settlementReference: transaction.settlementReference ?? null,
-  fee: transaction.fee ?? null,
-});
+/** The fee the processor took for a payment a payout carried (refunds carry none of their own). */
+function paymentFee(carried: Map<string, Pick<PayoutEntry, 'kind' | 'fee'>>, row: { processorReference: string | null }): bigint | null {
+  const entry = carried.get(row.processorReference ?? '');
+  return entry?.kind === 'payment' ? entry.fee : null;
+}

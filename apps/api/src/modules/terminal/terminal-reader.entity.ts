@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Merchant } from '../merchant/merchant.entity.js';
+import { Merchant } from '../merchant/index.js';
 
 /** A card-present reader registered at the processor (Stripe Terminal, or the sandbox's simulated one). */
 @Entity({ tableName: 'terminal_reader' })

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Customer } from '../customer/customer.entity.js';
-import { Merchant } from '../merchant/merchant.entity.js';
+import { Customer } from '../customer/index.js';
+import { Merchant } from '../merchant/index.js';
 
 /** "Send New CC Link": a single-use link for a customer to add a card to their vault. Stored hashed. */
 @Entity({ tableName: 'card_setup_link' })

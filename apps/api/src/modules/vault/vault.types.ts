@@ -1,6 +1,4 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PublicProcessorType } from '../checkout/checkout.types.js';
-import { CardSetupLinkStatus } from './vault.service.js';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { PaymentMethodKind } from '../../domain/statuses.js';
 import type { VaultedCard } from './vaulted-card.entity.js';
 
@@ -51,45 +49,4 @@ export class CardSetupLinkType {
 
   @Field(() => Date)
   expiresAt!: Date;
-}
-
-registerEnumType(CardSetupLinkStatus, { name: 'CardSetupLinkStatus' });
-
-@ObjectType('PublicCardSetupLink', { description: 'What the add-card page shows.' })
-export class PublicCardSetupLinkType {
-  @Field()
-  merchantName!: string;
-
-  @Field()
-  customerName!: string;
-
-  @Field(() => CardSetupLinkStatus)
-  status!: CardSetupLinkStatus;
-
-  @Field(() => Date)
-  expiresAt!: Date;
-
-  @Field(() => PublicProcessorType)
-  processor!: PublicProcessorType;
-}
-
-@ObjectType('PublicSavedCard')
-export class PublicSavedCardType {
-  @Field()
-  brand!: string;
-
-  @Field()
-  last4!: string;
-
-  @Field(() => Int)
-  expMonth!: number;
-
-  @Field(() => Int)
-  expYear!: number;
-}
-
-@ObjectType('PublicCardSetupResult')
-export class PublicCardSetupResultType {
-  @Field(() => PublicSavedCardType)
-  card!: PublicSavedCardType;
 }

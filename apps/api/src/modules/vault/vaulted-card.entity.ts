@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { PaymentMethodKind } from '../../domain/statuses.js';
-import { Customer } from '../customer/customer.entity.js';
-import { Merchant } from '../merchant/merchant.entity.js';
+import { Customer } from '../customer/index.js';
+import { Merchant } from '../merchant/index.js';
 
 /**
  * A card saved in a customer's vault. Only the processor's payment-method id and display facts are

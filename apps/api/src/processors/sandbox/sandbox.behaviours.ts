@@ -6,11 +6,21 @@ import type { CardFunding, ProcessorErrorCode } from '../processor.port.js';
  */
 export type Behaviour =
   | 'succeeds'
+  /** Always asks for 3-D Secure: the payment waits (requires_action) until the customer completes or fails the challenge. */
+  | 'authentication_required'
+  /** Succeeds, then the cardholder disputes it (Stripe's pm_card_createDispute). */
+  | 'disputed'
   | 'declined'
   | 'insufficient_funds'
   | 'expired_card'
   | 'ach_settles'
-  | 'ach_returns';
+  | 'ach_returns'
+  /**
+   * Cannot be verified instantly: a debit the customer starts waits (requires_action) for them to
+   * confirm the micro-deposits, by their amounts or by the code in one deposit's description.
+   */
+  | 'ach_microdeposits_amounts'
+  | 'ach_microdeposits_code';
 
 export interface CardFacts {
   brand: string;
@@ -24,6 +34,8 @@ export const testCards: Readonly<Record<string, CardFacts>> = {
   '4000000000000002': { brand: 'visa', funding: 'credit', behaviour: 'declined' },
   '4000000000009995': { brand: 'visa', funding: 'credit', behaviour: 'insufficient_funds' },
   '4000000000000069': { brand: 'visa', funding: 'credit', behaviour: 'expired_card' },
+  '4000002760003184': { brand: 'visa', funding: 'credit', behaviour: 'authentication_required' },
+  '4000000000000259': { brand: 'visa', funding: 'credit', behaviour: 'disputed' },
 };
 
 /** Stripe's own test payment-method ids, accepted as tokens as they are. */
@@ -33,13 +45,30 @@ export const stripeTestPaymentMethods: Readonly<Record<string, CardFacts & { las
   pm_card_chargeDeclined: { brand: 'visa', funding: 'credit', behaviour: 'declined', last4: '0002' },
   pm_card_chargeDeclinedInsufficientFunds: { brand: 'visa', funding: 'credit', behaviour: 'insufficient_funds', last4: '9995' },
   pm_card_chargeDeclinedExpiredCard: { brand: 'visa', funding: 'credit', behaviour: 'expired_card', last4: '0069' },
+  pm_card_authenticationRequired: { brand: 'visa', funding: 'credit', behaviour: 'authentication_required', last4: '3184' },
+  pm_card_createDispute: { brand: 'visa', funding: 'credit', behaviour: 'disputed', last4: '0259' },
 };
 
 export const TEST_ROUTING_NUMBER = '110000000';
 export const testBankAccounts: Readonly<Record<string, Behaviour>> = {
   '000123456789': 'ach_settles',
   '000111111116': 'ach_returns',
+  // The sandbox's own: Stripe asks for micro-deposits for any account entered by hand without instant verification.
+  '000999999991': 'ach_microdeposits_code',
+  '000999999992': 'ach_microdeposits_amounts',
 };
+
+/** Micro-deposit verification, with Stripe's test values. */
+export const MICRODEPOSITS = {
+  /** The answers that verify the account, as in Stripe's test mode. */
+  amounts: [32n, 45n] as const,
+  descriptorCode: 'SM11AA',
+  /** Stripe's test answers that act as if the customer had used up every attempt. */
+  exceedAmounts: [10n, 11n] as const,
+  exceedDescriptorCode: 'SM33CC',
+  /** Wrong answers allowed before the payment fails, as at Stripe. */
+  maxAttempts: 10,
+} as const;
 
 export const declines: Partial<Record<Behaviour, { code: ProcessorErrorCode; declineCode: string; message: string }>> = {
   declined: { code: 'PAYMENT_DECLINED', declineCode: 'generic_decline', message: 'The card was declined.' },
@@ -52,3 +81,6 @@ export const simulatedReaderCodes: Readonly<Record<string, string>> = {
   'simulated-wpe': 'bbpos_wisepos_e',
   'simulated-s700': 'stripe_s700',
 };
+
+/** What the sandbox's disputes look like: Stripe's test dispute is `fraudulent`, with a $15.00 fee and a week to answer. */
+export const sandboxDispute = { reason: 'fraudulent', fee: 1500n, evidenceDays: 7 } as const;

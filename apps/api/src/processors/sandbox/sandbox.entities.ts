@@ -8,7 +8,7 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
  */
 @Entity({ tableName: 'sandbox_payment_method' })
 export class SandboxPaymentMethod {
-  [OptionalProps]?: 'createdAt' | 'customer' | 'detachedAt' | 'brand' | 'expMonth' | 'expYear' | 'funding';
+  [OptionalProps]?: 'createdAt' | 'customer' | 'account' | 'detachedAt' | 'brand' | 'expMonth' | 'expYear' | 'funding';
 
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -39,6 +39,13 @@ export class SandboxPaymentMethod {
   @Property({ type: 'text', nullable: true })
   customer?: string | null;
 
+  /**
+   * The sandbox account the method belongs to: the first to charge or save it (the tokeniser is
+   * public and names none). Stripe keeps each connected account's objects apart; so does this.
+   */
+  @Property({ type: 'text', nullable: true })
+  account?: string | null;
+
   @Property({ type: 'datetime', nullable: true })
   detachedAt?: Date | null;
 
@@ -50,7 +57,16 @@ export class SandboxPaymentMethod {
 @Unique({ properties: ['idempotencyKey'] })
 @Index({ properties: ['status'] })
 export class SandboxPayment {
-  [OptionalProps]?: 'createdAt' | 'authorizationCode' | 'failureCode' | 'reader' | 'refunded' | 'customer';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'authorizationCode'
+    | 'failureCode'
+    | 'reader'
+    | 'refunded'
+    | 'customer'
+    | 'account'
+    | 'microdepositType'
+    | 'verificationAttempts';
 
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -77,7 +93,7 @@ export class SandboxPayment {
   @Property({ type: 'text', nullable: true })
   reader?: string | null;
 
-  /** 'succeeded' | 'processing' | 'failed' | 'canceled' | 'requires_presentment' | 'returned' */
+  /** 'succeeded' | 'processing' | 'requires_action' | 'failed' | 'canceled' | 'requires_presentment' | 'returned' */
   @Property({ type: 'text' })
   status!: string;
 
@@ -90,6 +106,18 @@ export class SandboxPayment {
   @Property({ type: new BigIntType('bigint') })
   refunded: bigint = 0n;
 
+  /** The sandbox account the object belongs to (acct_sbx_...): another account's calls do not find it. */
+  @Property({ type: 'text', nullable: true })
+  account?: string | null;
+
+  /** A bank debit waiting for micro-deposits: 'amounts' | 'descriptor_code', as Stripe's microdeposit_type. */
+  @Property({ type: 'text', nullable: true })
+  microdepositType?: string | null;
+
+  /** Wrong micro-deposit answers so far. */
+  @Property({ type: 'smallint' })
+  verificationAttempts: number = 0;
+
   @Property({ type: 'json' })
   metadata!: Record<string, string>;
 
@@ -100,7 +128,11 @@ export class SandboxPayment {
 @Entity({ tableName: 'sandbox_refund' })
 @Unique({ properties: ['idempotencyKey'] })
 export class SandboxRefund {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'account';
+
+  /** The sandbox account the object belongs to (acct_sbx_...): another account's calls do not find it. */
+  @Property({ type: 'text', nullable: true })
+  account?: string | null;
 
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -129,7 +161,11 @@ export class SandboxRefund {
 
 @Entity({ tableName: 'sandbox_reader' })
 export class SandboxReader {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'account';
+
+  /** The sandbox account the object belongs to (acct_sbx_...): another account's calls do not find it. */
+  @Property({ type: 'text', nullable: true })
+  account?: string | null;
 
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -139,6 +175,66 @@ export class SandboxReader {
 
   @Property({ type: 'text', unique: true })
   idempotencyKey!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}
+
+/** A merchant's sandbox account (Stripe Connect's connected account, in the sandbox). */
+@Entity({ tableName: 'sandbox_account' })
+export class SandboxAccount {
+  [OptionalProps]?: 'createdAt';
+
+  @PrimaryKey({ type: 'text' })
+  id!: string;
+
+  @Property({ type: 'text', unique: true })
+  idempotencyKey!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  /** 'pending' (onboarding not done) | 'active' */
+  @Property({ type: 'text' })
+  status!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}
+
+/** A cardholder's dispute of a sandbox payment (pm_card_createDispute): opened right after the payment succeeds. */
+@Entity({ tableName: 'sandbox_dispute' })
+export class SandboxDispute {
+  [OptionalProps]?: 'createdAt' | 'evidence';
+
+  @PrimaryKey({ type: 'text' })
+  id!: string;
+
+  @Property({ type: 'text', unique: true })
+  payment!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  amount!: bigint;
+
+  @Property({ type: 'text' })
+  currency!: string;
+
+  /** Stripe's words: needs_response, under_review, won, lost. */
+  @Property({ type: 'text' })
+  status!: string;
+
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  fee!: bigint;
+
+  @Property({ type: 'datetime' })
+  evidenceDueBy!: Date;
+
+  /** The evidence as sent, in Stripe's field names. */
+  @Property({ type: 'json', nullable: true })
+  evidence?: Record<string, string> | null;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -4,10 +4,14 @@
  */
 import Stripe from 'stripe';
 import {
-  ProcessorError,
   type CardFunding,
+  type DisputeEvidence,
+  type NextAction,
   type PaymentMethodDetails,
   type PayoutEntry,
+  type ProcessorDispute,
+  type ProcessorDisputeStatus,
+  ProcessorError,
   type ProcessorErrorCode,
   type ProcessorEvent,
   type ProcessorFailure,
@@ -103,7 +107,7 @@ export function supportedPaymentMethod(method: Stripe.PaymentMethod): PaymentMet
 
 type DeclineCode = Extract<
   ProcessorErrorCode,
-  'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'CARD_EXPIRED' | 'INCORRECT_CVC' | 'AUTHENTICATION_REQUIRED'
+  'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'CARD_EXPIRED' | 'INCORRECT_CVC' | 'AUTHENTICATION_REQUIRED' | 'BANK_ACCOUNT_UNVERIFIED'
 >;
 
 const FAILURE_CODES: Record<string, DeclineCode> = {
@@ -111,6 +115,9 @@ const FAILURE_CODES: Record<string, DeclineCode> = {
   expired_card: 'CARD_EXPIRED',
   incorrect_cvc: 'INCORRECT_CVC',
   authentication_required: 'AUTHENTICATION_REQUIRED',
+  payment_intent_authentication_failure: 'AUTHENTICATION_REQUIRED',
+  payment_method_microdeposit_verification_attempts_exceeded: 'BANK_ACCOUNT_UNVERIFIED',
+  payment_method_microdeposit_verification_timeout: 'BANK_ACCOUNT_UNVERIFIED',
 };
 
 const FAILURE_MESSAGES: Record<DeclineCode, string> = {
@@ -118,13 +125,18 @@ const FAILURE_MESSAGES: Record<DeclineCode, string> = {
   CARD_EXPIRED: 'The card has expired.',
   INCORRECT_CVC: "The card's security code is incorrect.",
   AUTHENTICATION_REQUIRED: 'The bank asks the cardholder to authenticate this payment.',
+  BANK_ACCOUNT_UNVERIFIED: 'The bank account could not be verified with its micro-deposits. You have not been charged.',
   PAYMENT_DECLINED: 'The payment was declined. Please use another payment method or contact your bank.',
 };
+
+/** The customer tried 3-D Secure and did not pass it. */
+const AUTHENTICATION_FAILED_MESSAGE = 'The card could not be authenticated. You have not been charged.';
 
 /** Stripe puts the issuer's reason in decline_code (cards) or code (cards and bank debits). */
 function failureFrom(code: string | null | undefined, declineCode: string | null | undefined): ProcessorFailure {
   const ourCode = FAILURE_CODES[declineCode ?? ''] ?? FAILURE_CODES[code ?? ''] ?? 'PAYMENT_DECLINED';
-  return { code: ourCode, message: FAILURE_MESSAGES[ourCode], declineCode: declineCode ?? code ?? null };
+  const message = code === 'payment_intent_authentication_failure' ? AUTHENTICATION_FAILED_MESSAGE : FAILURE_MESSAGES[ourCode];
+  return { code: ourCode, message, declineCode: declineCode ?? code ?? null };
 }
 
 // --- payments ---
@@ -182,6 +194,22 @@ function fee(charge: Stripe.Charge): bigint | null {
   return transaction && typeof transaction === 'object' ? BigInt(transaction.fee) : null;
 }
 
+/** What the customer must do: 3-D Secure (Stripe.js handles it with the client secret) or micro-deposits. */
+function nextAction(intent: Stripe.PaymentIntent): NextAction | null {
+  const action = intent.next_action;
+  if (intent.status !== 'requires_action' || !action) return null;
+  if (action.type === 'verify_with_microdeposits') {
+    const microdeposits = action.verify_with_microdeposits;
+    return {
+      type: 'VERIFY_MICRODEPOSITS',
+      url: microdeposits?.hosted_verification_url ?? null,
+      clientSecret: intent.client_secret,
+      microdepositType: microdeposits?.microdeposit_type === 'amounts' ? 'AMOUNTS' : 'DESCRIPTOR_CODE',
+    };
+  }
+  return { type: 'AUTHENTICATE', url: action.redirect_to_url?.url ?? null, clientSecret: intent.client_secret };
+}
+
 /** latest_charge is an object when we asked for it to be expanded, an id otherwise (declines). */
 export function toPayment(intent: Stripe.PaymentIntent): ProcessorPayment {
   const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
@@ -189,6 +217,7 @@ export function toPayment(intent: Stripe.PaymentIntent): ProcessorPayment {
   return {
     reference: intent.id,
     status,
+    nextAction: nextAction(intent),
     amount: BigInt(intent.amount),
     currency: intent.currency.toUpperCase(),
     authorizationCode: charge ? authorizationCode(charge) : null,
@@ -197,6 +226,33 @@ export function toPayment(intent: Stripe.PaymentIntent): ProcessorPayment {
     fee: charge ? fee(charge) : null,
     metadata: intent.metadata,
   };
+}
+
+/** Stripe's answers to a wrong micro-deposit verification, which leave the PaymentIntent waiting. */
+const VERIFICATION_MISMATCHES = new Set([
+  'payment_method_microdeposit_verification_amounts_mismatch',
+  'payment_method_microdeposit_verification_descriptor_code_mismatch',
+]);
+/** Stripe's answers once the verification cannot go on: the PaymentIntent's own state tells how it ended. */
+const VERIFICATION_ENDED = new Set([
+  'payment_method_microdeposit_verification_attempts_exceeded',
+  'payment_method_microdeposit_verification_timeout',
+  'payment_intent_unexpected_state',
+]);
+
+/**
+ * A verify_microdeposits refusal: a wrong answer (with the attempts left, which Stripe says only in
+ * its message: "... You have 9 verification attempts remaining."), a verification that ended (null:
+ * re-read the PaymentIntent), or anything else.
+ */
+export function verificationMismatch(
+  error: Stripe.errors.StripeInvalidRequestError,
+): { attemptsRemaining: number | null } | null | 'not_a_mismatch' {
+  const code = error.code ?? '';
+  if (VERIFICATION_ENDED.has(code)) return null;
+  if (!VERIFICATION_MISMATCHES.has(code)) return 'not_a_mismatch';
+  const remaining = /(\d+) (?:verification )?attempts? remaining/i.exec(error.message);
+  return { attemptsRemaining: remaining ? Number(remaining[1]) : null };
 }
 
 // --- refunds ---
@@ -274,8 +330,71 @@ export function toPayoutEntry(transaction: Stripe.BalanceTransaction): PayoutEnt
   if ((transaction.type === 'refund' || transaction.type === 'payment_refund') && source.object === 'refund') {
     return { kind: 'refund', reference: source.id, amount, fee };
   }
-  if (transaction.type === 'payout_failure' && source.object === 'payout') return { kind: 'failed_payout', reference: source.id, amount, fee };
+  if (transaction.type === 'payout_failure' && source.object === 'payout')
+    return { kind: 'failed_payout', reference: source.id, amount, fee };
   return null;
+}
+
+// --- disputes ---
+
+/**
+ * Stripe's dispute statuses in our four. An inquiry (`warning_*`) takes no money and is answered
+ * like a dispute; `warning_closed` and `prevented` end with the money where it was, as a win does.
+ * An appeal is a dispute waiting again.
+ */
+const DISPUTE_STATUSES: Record<string, ProcessorDisputeStatus> = {
+  warning_needs_response: 'NEEDS_RESPONSE',
+  needs_response: 'NEEDS_RESPONSE',
+  appeal_needs_response: 'NEEDS_RESPONSE',
+  warning_under_review: 'UNDER_REVIEW',
+  under_review: 'UNDER_REVIEW',
+  appeal_under_review: 'UNDER_REVIEW',
+  warning_closed: 'WON',
+  prevented: 'WON',
+  won: 'WON',
+  lost: 'LOST',
+};
+
+export function toDispute(dispute: Stripe.Dispute): ProcessorDispute {
+  const status = DISPUTE_STATUSES[dispute.status];
+  const paymentReference = idOf(dispute.payment_intent);
+  if (!status || !paymentReference) {
+    throw new ProcessorError('PROCESSING_ERROR', `Unexpected dispute ${dispute.id} (status ${dispute.status})`, false);
+  }
+  const open = status === 'NEEDS_RESPONSE';
+  return {
+    reference: dispute.id,
+    paymentReference,
+    status,
+    amount: BigInt(dispute.amount),
+    currency: dispute.currency.toUpperCase(),
+    // The withdrawal's fee (and, when Stripe returns it on a win, the reinstatement's negative one).
+    fee: BigInt((dispute.balance_transactions ?? []).reduce((sum, transaction) => sum + transaction.fee, 0)),
+    reason: dispute.reason,
+    evidenceDueBy: open && dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
+    createdAt: new Date(dispute.created * 1000),
+  };
+}
+
+/** A Stripe file upload's id: the only thing Stripe takes in its document fields (receipt, customer_communication). */
+const STRIPE_FILE = /^file_[A-Za-z0-9]+$/;
+
+/**
+ * Our text evidence in Stripe's fields. The explanation is `uncategorized_text`. Stripe's `receipt`
+ * and `customer_communication` hold file uploads: a file id given there is passed as it is; text is
+ * added to `uncategorized_text` under its own heading, so that nothing the merchant wrote is lost.
+ */
+export function toStripeEvidence(evidence: DisputeEvidence): Stripe.DisputeUpdateParams.Evidence {
+  const documents = { customer_communication: evidence.customerCommunication, receipt: evidence.receipt };
+  const result: Stripe.DisputeUpdateParams.Evidence = {};
+  const text = [evidence.explanation];
+  for (const [field, value] of Object.entries(documents) as [keyof typeof documents, string | null][]) {
+    if (!value) continue;
+    if (STRIPE_FILE.test(value)) result[field] = value;
+    else text.push(`${field === 'receipt' ? 'Receipt' : 'Customer communication'}:\n${value}`);
+  }
+  result.uncategorized_text = text.join('\n\n');
+  return result;
 }
 
 // --- terminal ---
@@ -306,9 +425,7 @@ function invalidRequest(error: Stripe.errors.StripeInvalidRequestError, subject?
   if (code === 'terminal_reader_timeout') return unavailable(error);
   if (TERMINAL_ERRORS[code]) return new ProcessorError('PROCESSING_ERROR', TERMINAL_ERRORS[code], false);
   const aboutPaymentMethod =
-    error.param === 'payment_method' ||
-    code.startsWith('payment_method_') ||
-    (subject === 'payment_method' && code === 'resource_missing');
+    error.param === 'payment_method' || code.startsWith('payment_method_') || (subject === 'payment_method' && code === 'resource_missing');
   return new ProcessorError(aboutPaymentMethod ? 'INVALID_PAYMENT_METHOD' : 'INVALID_REQUEST', error.message, false);
 }
 
@@ -335,14 +452,15 @@ export function toProcessorError(error: unknown, subject?: 'payment_method'): un
 
 // --- webhooks ---
 
-type EventHint = Pick<ProcessorEvent, 'type' | 'objectReference'>;
+type EventHint = Pick<ProcessorEvent, 'type' | 'objectReference' | 'paymentReference'>;
 
 const IGNORED: EventHint = { type: 'ignored', objectReference: null };
 
 /**
  * Reduces an event to the object to re-read. Refunds are followed through the refund's own events:
  * `charge.refunded` repeats them with the charge as object, so it is ignored. A bank debit taken
- * back after success arrives as `charge.failed` (return) or `charge.dispute.created`; a card's
+ * back after success arrives as `charge.failed` (return) or `charge.dispute.created` (re-read as the
+ * payment, which Stripe then reports disputed); a card's dispute events name the dispute; a card's
  * `charge.failed` repeats `payment_intent.payment_failed` and is ignored.
  */
 export function eventHint(event: Stripe.Event): EventHint {
@@ -361,8 +479,13 @@ export function eventHint(event: Stripe.Event): EventHint {
     case 'refund.failed':
     case 'charge.refund.updated':
       return { type: 'refund.updated', objectReference: event.data.object.id };
+    // A card's dispute is followed through the dispute; a bank debit's dispute is its return, which the payment's re-read finds.
     case 'charge.dispute.created':
-      return { type: 'charge.returned', objectReference: idOf(event.data.object.payment_intent) };
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+    case 'charge.dispute.funds_withdrawn':
+    case 'charge.dispute.funds_reinstated':
+      return { type: 'dispute.updated', objectReference: event.data.object.id, paymentReference: idOf(event.data.object.payment_intent) };
     case 'charge.failed':
       return event.data.object.payment_method_details?.type === 'us_bank_account'
         ? { type: 'charge.returned', objectReference: idOf(event.data.object.payment_intent) }
@@ -371,6 +494,11 @@ export function eventHint(event: Stripe.Event): EventHint {
     case 'payout.failed':
     case 'payout.canceled':
       return { type: 'payout.updated', objectReference: event.data.object.id };
+    case 'account.updated':
+      return { type: 'account.updated', objectReference: event.data.object.id };
+    // The merchant disconnected its Standard account from the platform: read again, it is no longer ours to use.
+    case 'account.application.deauthorized':
+      return { type: 'account.updated', objectReference: event.account ?? null };
     case 'terminal.reader.action_succeeded':
     case 'terminal.reader.action_failed':
       return { type: 'reader.updated', objectReference: event.data.object.id };

@@ -1,4 +1,4 @@
-import { LIVE_BUFFER_LIMIT, OutboxWatch, type OutboxRow } from '../outbox-feed.js';
+import { LIVE_BUFFER_LIMIT, type OutboxRow, OutboxWatch } from '../outbox-feed.js';
 
 const MERCHANT = '00000000-0000-4000-8000-000000000001';
 

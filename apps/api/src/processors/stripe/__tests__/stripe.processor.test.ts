@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { ProcessorError, WebhookSignatureError, type CreatePaymentRequest } from '../../processor.port.js';
+import {
+  type Json,
+  OFFLINE_READER_REGISTRATION_CODE,
+  StripeMock,
+  stripeFixture,
+} from '../../../../../../tests/support/stripe/stripe-mock-server.js';
+import { type CreatePaymentRequest, ProcessorError, WebhookSignatureError } from '../../processor.port.js';
+import { verificationMismatch } from '../stripe.mapping.js';
 import { StripeProcessor } from '../stripe.processor.js';
-import { OFFLINE_READER_REGISTRATION_CODE, StripeMock, stripeFixture, type Json } from './stripe-mock-server.js';
 
 const WEBHOOK_SECRET = 'whsec_test_kometpay';
 const TIMEOUT_MS = 300;
@@ -36,6 +42,7 @@ function paymentRequest(overrides: Partial<CreatePaymentRequest> = {}): CreatePa
     paymentMethod: 'pm_card_visa',
     description: 'Invoice INV-1001',
     metadata: { transactionId: 'txn_1', merchantId: 'mer_1' },
+    initiatedBy: 'customer',
     ...overrides,
   };
 }
@@ -112,8 +119,17 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
         amount: 1099n,
         currency: 'USD',
         authorizationCode: charge.payment_method_details.card.authorization_code,
-        paymentMethod: { reference: 'pm_card_visa', type: 'card', brand: 'visa', last4: '4242', expMonth: 8, expYear: 2030, funding: 'credit' },
+        paymentMethod: {
+          reference: 'pm_card_visa',
+          type: 'card',
+          brand: 'visa',
+          last4: '4242',
+          expMonth: 8,
+          expYear: 2030,
+          funding: 'credit',
+        },
         failure: null,
+        nextAction: null,
         fee: BigInt(transaction.fee),
         metadata: { transactionId: 'txn_1', merchantId: 'mer_1' },
       });
@@ -122,7 +138,10 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
 
     it('charges a vaulted card with its customer', async () => {
       await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_visa_debit', customerReference: 'cus_vaulted' }));
-      expect(lastRequestTo('POST', '/v1/payment_intents').params).toMatchObject({ customer: 'cus_vaulted', payment_method: 'pm_card_visa_debit' });
+      expect(lastRequestTo('POST', '/v1/payment_intents').params).toMatchObject({
+        customer: 'cus_vaulted',
+        payment_method: 'pm_card_visa_debit',
+      });
     });
 
     it('sends amounts above 2^31 exactly and refuses amounts Stripe cannot represent, without calling it', async () => {
@@ -156,9 +175,61 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       expect(mock.object(payment.reference)).toMatchObject({ status: 'requires_payment_method' });
     });
 
-    it('maps a payment that needs 3-D Secure to REQUIRES_ACTION', async () => {
+    it('maps a payment that needs 3-D Secure to REQUIRES_ACTION, with what Stripe.js needs to run it', async () => {
       const payment = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_authenticationRequired' }));
-      expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', failure: null });
+      const intent = mock.object(payment.reference);
+      expect(payment).toMatchObject({
+        status: 'REQUIRES_ACTION',
+        failure: null,
+        nextAction: { type: 'AUTHENTICATE', url: null, clientSecret: intent.client_secret },
+      });
+      expect(lastRequestTo('POST', '/v1/payment_intents').params).not.toHaveProperty('off_session');
+
+      mock.completeAction(payment.reference, 'pass');
+      await expect(processor.retrievePayment(payment.reference)).resolves.toMatchObject({ status: 'SUCCEEDED', nextAction: null });
+    });
+
+    it('fails a payment whose 3-D Secure the customer did not pass as AUTHENTICATION_REQUIRED', async () => {
+      const payment = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_authenticationRequired' }));
+      mock.completeAction(payment.reference, 'fail');
+      await expect(processor.retrievePayment(payment.reference)).resolves.toMatchObject({
+        status: 'FAILED',
+        failure: {
+          code: 'AUTHENTICATION_REQUIRED',
+          declineCode: 'payment_intent_authentication_failure',
+          message: 'The card could not be authenticated. You have not been charged.',
+        },
+      });
+    });
+
+    it('marks a payment staff key in as MOTO, which no issuer challenges', async () => {
+      const payment = await processor.createPayment(
+        paymentRequest({ paymentMethod: 'pm_card_authenticationRequired', initiatedBy: 'merchant' }),
+      );
+      expect(lastRequestTo('POST', '/v1/payment_intents').params.payment_method_options).toEqual({ card: { moto: 'true' } });
+      expect(payment.status).toBe('SUCCEEDED');
+    });
+
+    it('charges a saved card off session; an issuer that insists on authentication declines it', async () => {
+      const payment = await processor.createPayment(
+        paymentRequest({ paymentMethod: 'pm_card_authenticationRequired', initiatedBy: 'off_session' }),
+      );
+      expect(lastRequestTo('POST', '/v1/payment_intents').params.off_session).toBe('true');
+      expect(payment).toMatchObject({
+        status: 'FAILED',
+        failure: { code: 'AUTHENTICATION_REQUIRED', declineCode: 'authentication_required' },
+      });
+    });
+
+    it('cancels a payment awaiting the customer, with a key of its own; one that moved on answers its state', async () => {
+      const waiting = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_authenticationRequired' }));
+      const canceled = await processor.cancelPayment(waiting.reference);
+      expect(canceled).toMatchObject({ reference: waiting.reference, status: 'CANCELED', nextAction: null });
+      expect(lastRequestTo('POST', `/v1/payment_intents/${waiting.reference}/cancel`).idempotencyKey).toBe(`cancel_${waiting.reference}`);
+
+      const completed = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_authenticationRequired' }));
+      mock.completeAction(completed.reference, 'pass');
+      await expect(processor.cancelPayment(completed.reference)).resolves.toMatchObject({ status: 'SUCCEEDED' });
     });
 
     it('debits a bank account with an online mandate: PROCESSING, then settled or returned', async () => {
@@ -192,7 +263,10 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       const ach = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_usBankAccount_success', mandate: achMandate }));
       mock.update(ach.reference, { status: 'succeeded' });
       mock.update(mock.object(ach.reference).latest_charge, { status: 'succeeded', disputed: true });
-      await expect(processor.retrievePayment(ach.reference)).resolves.toMatchObject({ status: 'RETURNED', failure: { code: 'PAYMENT_DECLINED' } });
+      await expect(processor.retrievePayment(ach.reference)).resolves.toMatchObject({
+        status: 'RETURNED',
+        failure: { code: 'PAYMENT_DECLINED' },
+      });
 
       const card = await processor.createPayment(paymentRequest());
       mock.update(mock.object(card.reference).latest_charge, { disputed: true });
@@ -235,6 +309,69 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
     });
   });
 
+  describe('verifyMicrodeposits', () => {
+    const waitingDebit = () =>
+      processor.createPayment(paymentRequest({ paymentMethod: 'pm_usBankAccount_microdeposits', mandate: achMandate }));
+
+    it('maps verify_with_microdeposits to VERIFY_MICRODEPOSITS with its type and hosted page', async () => {
+      const payment = await waitingDebit();
+      const intent = mock.object(payment.reference);
+      expect(payment).toMatchObject({
+        status: 'REQUIRES_ACTION',
+        nextAction: {
+          type: 'VERIFY_MICRODEPOSITS',
+          url: intent.next_action.verify_with_microdeposits.hosted_verification_url,
+          clientSecret: intent.client_secret,
+          microdepositType: 'DESCRIPTOR_CODE',
+        },
+      });
+    });
+
+    it('answers a wrong code as a mismatch with the attempts Stripe says are left, then verifies the right one: PROCESSING', async () => {
+      const payment = await waitingDebit();
+      await expect(processor.verifyMicrodeposits(payment.reference, { descriptorCode: 'SM99ZZ' })).resolves.toMatchObject({
+        payment: { status: 'REQUIRES_ACTION' },
+        mismatch: { attemptsRemaining: 9 },
+      });
+      await expect(processor.verifyMicrodeposits(payment.reference, { descriptorCode: 'SM11AA' })).resolves.toMatchObject({
+        payment: { status: 'PROCESSING', nextAction: null, paymentMethod: { type: 'us_bank_account' } },
+        mismatch: null,
+      });
+      expect(lastRequestTo('POST', `/v1/payment_intents/${payment.reference}/verify_microdeposits`).params).toMatchObject({
+        descriptor_code: 'SM11AA',
+      });
+      // Verified already: Stripe refuses, and the PaymentIntent's state says how it stands.
+      await expect(processor.verifyMicrodeposits(payment.reference, { descriptorCode: 'SM11AA' })).resolves.toMatchObject({
+        payment: { status: 'PROCESSING' },
+        mismatch: null,
+      });
+    });
+
+    it('fails the payment once Stripe stops taking answers: BANK_ACCOUNT_UNVERIFIED', async () => {
+      const payment = await waitingDebit();
+      await expect(processor.verifyMicrodeposits(payment.reference, { descriptorCode: 'SM33CC' })).resolves.toMatchObject({
+        payment: {
+          status: 'FAILED',
+          failure: { code: 'BANK_ACCOUNT_UNVERIFIED', declineCode: 'payment_method_microdeposit_verification_attempts_exceeded' },
+        },
+        mismatch: null,
+      });
+    });
+
+    it('reads the attempts left only from the wording Stripe uses, and none when it says otherwise', () => {
+      const mismatch = (message: string) =>
+        verificationMismatch(
+          new Stripe.errors.StripeInvalidRequestError({ code: 'payment_method_microdeposit_verification_amounts_mismatch', message }),
+        );
+      expect(mismatch('… You have 3 verification attempts remaining.')).toEqual({ attemptsRemaining: 3 });
+      expect(mismatch('… You have 1 verification attempt remaining.')).toEqual({ attemptsRemaining: 1 });
+      expect(mismatch('The amounts do not match.')).toEqual({ attemptsRemaining: null });
+      expect(verificationMismatch(new Stripe.errors.StripeInvalidRequestError({ code: 'resource_missing', message: 'No such' }))).toBe(
+        'not_a_mismatch',
+      );
+    });
+  });
+
   describe('retrievePayment', () => {
     it('reads the PaymentIntent with its charge and fee, as createPayment returned it', async () => {
       const created = await processor.createPayment(paymentRequest());
@@ -248,7 +385,12 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       const created = await processor.createPayment(paymentRequest());
       mock.update(created.reference, {
         status: 'requires_payment_method',
-        last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'authentication_required', message: 'Authentication required.' },
+        last_payment_error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'authentication_required',
+          message: 'Authentication required.',
+        },
       });
       await expect(processor.retrievePayment(created.reference)).resolves.toMatchObject({
         status: 'FAILED',
@@ -269,7 +411,12 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
     it('refunds a payment in full with our key', async () => {
       const payment = await processor.createPayment(paymentRequest());
       const idempotencyKey = key();
-      const refund = await processor.refund({ idempotencyKey, paymentReference: payment.reference, amount: 1099n, metadata: { transactionId: 'txn_refund' } });
+      const refund = await processor.refund({
+        idempotencyKey,
+        paymentReference: payment.reference,
+        amount: 1099n,
+        metadata: { transactionId: 'txn_refund' },
+      });
 
       const sent = lastRequestTo('POST', '/v1/refunds');
       expect(sent.idempotencyKey).toBe(idempotencyKey);
@@ -291,7 +438,9 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       const rest = await processor.refund({ idempotencyKey: key(), paymentReference: payment.reference, amount: 699n, metadata: {} });
 
       expect([partial.amount, partial.status, rest.amount, rest.status]).toEqual([400n, 'SUCCEEDED', 699n, 'SUCCEEDED']);
-      const error = await processorError(processor.refund({ idempotencyKey: key(), paymentReference: payment.reference, amount: 1n, metadata: {} }));
+      const error = await processorError(
+        processor.refund({ idempotencyKey: key(), paymentReference: payment.reference, amount: 1n, metadata: {} }),
+      );
       expect(error).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
     });
 
@@ -339,7 +488,15 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
 
       expect(saved).toEqual({
         customerReference: expect.stringMatching(/^cus_/),
-        paymentMethod: { reference: 'pm_card_visa', type: 'card', brand: 'visa', last4: '4242', expMonth: 8, expYear: 2030, funding: 'credit' },
+        paymentMethod: {
+          reference: 'pm_card_visa',
+          type: 'card',
+          brand: 'visa',
+          last4: '4242',
+          expMonth: 8,
+          expYear: 2030,
+          funding: 'credit',
+        },
       });
       expect(mock.object('pm_card_visa').customer).toBe(saved.customerReference);
     });
@@ -348,7 +505,12 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       const { customerReference } = await processor.savePaymentMethod({ ...saveRequest, idempotencyKey: key() });
       const customersBefore = mock.requestsTo('POST', '/v1/customers').length;
 
-      const saved = await processor.savePaymentMethod({ ...saveRequest, paymentMethod: 'pm_card_visa_debit', customerReference, idempotencyKey: key() });
+      const saved = await processor.savePaymentMethod({
+        ...saveRequest,
+        paymentMethod: 'pm_card_visa_debit',
+        customerReference,
+        idempotencyKey: key(),
+      });
       expect(saved).toMatchObject({ customerReference, paymentMethod: { funding: 'debit' } });
       expect(mock.requestsTo('POST', '/v1/customers')).toHaveLength(customersBefore);
 
@@ -380,7 +542,12 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       const registration = lastRequestTo('POST', '/v1/terminal/readers');
       expect(registration.idempotencyKey).toBe(readerKey);
       expect(registration.params).toEqual({ registration_code: 'simulated-wpe', label: 'Front desk', location: 'tml_front' });
-      expect(reader).toEqual({ reference: expect.stringMatching(/^tmr_/), label: 'Front desk', status: 'online', deviceType: 'bbpos_wisepos_e' });
+      expect(reader).toEqual({
+        reference: expect.stringMatching(/^tmr_/),
+        label: 'Front desk',
+        status: 'online',
+        deviceType: 'bbpos_wisepos_e',
+      });
 
       const idempotencyKey = key();
       const payment = await processor.collectOnReader({
@@ -424,14 +591,20 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       expect(reader.status).toBe('offline');
 
       const error = await processorError(
-        processor.collectOnReader({ idempotencyKey: key(), readerReference: reader.reference, amount: 100n, currency: 'USD', metadata: {} }),
+        processor.collectOnReader({
+          idempotencyKey: key(),
+          readerReference: reader.reference,
+          amount: 100n,
+          currency: 'USD',
+          metadata: {},
+        }),
       );
       expect(error).toMatchObject({ code: 'PROCESSING_ERROR', retryable: false, message: 'The card reader is offline.' });
     });
   });
 
   describe('payouts', () => {
-    it('lists a payout with every payment and refund it carried, across pages, with Stripe\'s fees', async () => {
+    it("lists a payout with every payment and refund it carried, across pages, with Stripe's fees", async () => {
       const since = new Date(Date.now() - 1000);
       mock.payOut(); // whatever earlier tests left on the balance
       const payments = [];
@@ -485,16 +658,100 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
     });
   });
 
+  describe('disputes', () => {
+    it('reads a dispute in our words: status, amount, the withdrawal fee, the evidence due date', async () => {
+      const payment = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_createDispute', amount: 5000n }));
+      expect(payment.status).toBe('SUCCEEDED');
+      const { id } = mock.disputeOf(payment.reference);
+      const dispute = await processor.retrieveDispute(id);
+      expect(dispute).toMatchObject({
+        reference: id,
+        paymentReference: payment.reference,
+        status: 'NEEDS_RESPONSE',
+        amount: 5000n,
+        currency: 'USD',
+        fee: 1500n,
+        reason: 'fraudulent',
+      });
+      expect(dispute.evidenceDueBy!.getTime()).toBeGreaterThan(Date.now());
+      mock.closeDispute(id, 'won');
+      expect(await processor.retrieveDispute(id)).toMatchObject({ status: 'WON', evidenceDueBy: null });
+    });
+
+    it.each([
+      ['warning_needs_response', 'NEEDS_RESPONSE'],
+      ['warning_under_review', 'UNDER_REVIEW'],
+      ['warning_closed', 'WON'],
+      ['prevented', 'WON'],
+      ['appeal_needs_response', 'NEEDS_RESPONSE'],
+      ['lost', 'LOST'],
+    ])('maps Stripe status %s to %s', async (stripeStatus, ours) => {
+      const payment = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_createDispute' }));
+      const { id } = mock.disputeOf(payment.reference);
+      mock.update(id, { status: stripeStatus });
+      expect((await processor.retrieveDispute(id)).status).toBe(ours);
+    });
+
+    it('sends evidence in Stripe fields: file ids as they are, text with the explanation; submit or stage', async () => {
+      const payment = await processor.createPayment(paymentRequest({ paymentMethod: 'pm_card_createDispute' }));
+      const { id } = mock.disputeOf(payment.reference);
+      const staged = await processor.submitDisputeEvidence(id, {
+        explanation: 'Signed for.',
+        customerCommunication: 'file_1Emails',
+        receipt: 'Receipt R-1',
+        submit: false,
+      });
+      expect(staged.status).toBe('NEEDS_RESPONSE');
+      expect(lastRequestTo('POST', `/v1/disputes/${id}`).params).toEqual({
+        evidence: { uncategorized_text: 'Signed for.\n\nReceipt:\nReceipt R-1', customer_communication: 'file_1Emails' },
+        submit: 'false',
+      });
+      const submitted = await processor.submitDisputeEvidence(id, {
+        explanation: 'Signed for.',
+        customerCommunication: null,
+        receipt: null,
+        submit: true,
+      });
+      expect(submitted.status).toBe('UNDER_REVIEW');
+      const refused = await processorError(
+        processor.submitDisputeEvidence(id, { explanation: 'Again.', customerCommunication: null, receipt: null, submit: true }),
+      );
+      expect(refused.retryable).toBe(false);
+    });
+  });
+
   describe('parseWebhook', () => {
     const signer = new Stripe('sk_test_signer');
 
     function signedEvent(type: string, object: Json, timestamp?: number) {
       const id = `evt_${randomUUID().replaceAll('-', '')}`;
       const payload = JSON.stringify(stripeFixture('event', { id, type, created: 1_767_225_600, data: { object } }));
-      return { body: Buffer.from(payload), signature: signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET, timestamp }) };
+      return {
+        body: Buffer.from(payload),
+        signature: signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET, timestamp }),
+      };
     }
 
     const bankDebitDetails = { type: 'us_bank_account', us_bank_account: { bank_name: 'STRIPE TEST BANK', last4: '6789' } };
+
+    it.each([
+      'charge.dispute.created',
+      'charge.dispute.updated',
+      'charge.dispute.closed',
+      'charge.dispute.funds_withdrawn',
+      'charge.dispute.funds_reinstated',
+    ])('reduces a signed %s to the dispute, naming its payment (re-read too: a disputed bank debit is a return)', (type) => {
+      const { body, signature } = signedEvent(type, stripeFixture('dispute', { id: 'dp_1', payment_intent: 'pi_3' }));
+      expect(processor.parseWebhook(body, signature)).toEqual({
+        id: JSON.parse(body.toString()).id,
+        type: 'dispute.updated',
+        objectReference: 'dp_1',
+        paymentReference: 'pi_3',
+        processorType: type,
+        createdAt: new Date(1_767_225_600_000),
+        account: null,
+      });
+    });
 
     it.each([
       ['payment_intent.succeeded', 'payment.updated', 'pi_1', stripeFixture('payment_intent', { id: 'pi_1' })],
@@ -502,7 +759,6 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
       ['refund.updated', 'refund.updated', 're_1', stripeFixture('refund', { id: 're_1', payment_intent: 'pi_1' })],
       ['charge.refund.updated', 'refund.updated', 're_2', stripeFixture('refund', { id: 're_2' })],
       ['charge.refunded', 'ignored', null, stripeFixture('charge', { id: 'ch_1', payment_intent: 'pi_1' })],
-      ['charge.dispute.created', 'charge.returned', 'pi_3', stripeFixture('dispute', { id: 'dp_1', payment_intent: 'pi_3' })],
       [
         'charge.failed (bank debit)',
         'charge.returned',
@@ -524,6 +780,8 @@ describe('StripeProcessor against a Stripe-shaped server', () => {
         objectReference,
         processorType: type,
         createdAt: new Date(1_767_225_600_000),
+        // The platform's own endpoint: no connected account.
+        account: null,
       });
     });
 

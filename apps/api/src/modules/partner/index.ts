@@ -1,0 +1,12 @@
+export type { PartnerContext, SubscriptionContext } from './partner.context.js';
+export { Partner } from './partner.entity.js';
+export type { Context as PartnerResolverContext } from './partner.resolver.js';
+export { PartnerService } from './partner.service.js';
+export type { PartnerActor } from './partner-actor.js';
+export { PartnerApiKey } from './partner-api-key.entity.js';
+export { PARTNER_KEY_PREFIX, PartnerApiKeyService } from './partner-api-key.service.js';
+export { PartnerGrant } from './partner-grant.entity.js';
+export { partnerOperationRule } from './partner-operation.rule.js';
+export { PaymentEventCursors } from './payment-event.cursor.js';
+export type { Context as PaymentEventResolverContext } from './payment-event.resolver.js';
+export { PaymentEventService } from './payment-event.service.js';

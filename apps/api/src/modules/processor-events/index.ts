@@ -1,0 +1,1 @@
+export { ProcessorEventService } from './processor-event.service.js';

@@ -1,0 +1,2 @@
+export { ProcessorPayoutRecord } from './processor-payout.entity.js';
+export { SettlementService } from './settlement.service.js';
