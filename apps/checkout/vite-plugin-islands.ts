@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { type Plugin, type Rollup, build } from 'vite';
+import { build, type Plugin, type Rollup } from 'vite';
 
 /**
  * The only JavaScript the checkout's pages load: an "island" per interactive page that hydrates its
@@ -42,7 +42,11 @@ export function islands(): Plugin {
         modulePreload: false,
         rollupOptions: {
           input: path.join(root, ISLANDS[name]),
-          output: { format: 'es', entryFileNames: `${OUTPUT_DIR}/${name}.[hash].js`, chunkFileNames: `${OUTPUT_DIR}/${name}-[name].[hash].js` },
+          output: {
+            format: 'es',
+            entryFileNames: `${OUTPUT_DIR}/${name}.[hash].js`,
+            chunkFileNames: `${OUTPUT_DIR}/${name}-[name].[hash].js`,
+          },
         },
       },
     });

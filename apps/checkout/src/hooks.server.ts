@@ -1,4 +1,5 @@
 import type { Handle } from '@sveltejs/kit';
+import { themeSources } from '$lib/server/branding';
 import { processorSources, withSources } from '$lib/server/content-security-policy';
 
 /** Responses that are not pages (JSON routes) load nothing at all. */
@@ -12,7 +13,10 @@ const NOTHING_TO_LOAD = "default-src 'none'; frame-ancestors 'none'";
 export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event);
   const policy = response.headers.get('content-security-policy');
-  response.headers.set('Content-Security-Policy', policy ? withSources(policy, processorSources(event.locals.processor)) : NOTHING_TO_LOAD);
+  response.headers.set(
+    'Content-Security-Policy',
+    policy ? withSources(withSources(policy, processorSources(event.locals.processor)), themeSources(event.locals.theme)) : NOTHING_TO_LOAD,
+  );
   response.headers.set('Referrer-Policy', 'no-referrer');
   response.headers.set('X-Content-Type-Options', 'nosniff');
   response.headers.set('X-Frame-Options', 'DENY');

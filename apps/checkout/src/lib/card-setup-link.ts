@@ -1,24 +1,13 @@
-import type { Processor } from './payment-link';
+import type { CardPageLinkFragment, SaveCardWithLinkMutation } from '@kometpay/schema/checkout';
 
-/** What the add-card page works with: the checkout schema's types, as the checkout server hands them on. */
+/**
+ * What the add-card page works with. The API's answers are typed by the checkout schema's operations
+ * (packages/schema/operations/checkout/card-setup-link.graphql, generated into @kometpay/schema/checkout).
+ * Types only: this module reaches the browser's bundle, which must carry no GraphQL document.
+ */
 
-export type CardSetupLinkStatus = 'ACTIVE' | 'USED' | 'EXPIRED';
-
-export interface CardSetupLink {
-  status: CardSetupLinkStatus;
-  merchantName: string;
-  customerName: string;
-  /** ISO 8601 date-time. */
-  expiresAt: string;
-  processor: Processor;
-}
-
-export interface SavedCard {
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-}
+export type CardSetupLink = CardPageLinkFragment;
+export type SavedCard = SaveCardWithLinkMutation['saveCardWithLink']['card'];
 
 /**
  * What POST /card/[token]/save answers: the saved card, or the API's refusal (`reason` says why the

@@ -1,49 +1,16 @@
-/** What the pay page works with: the checkout schema's types, as the checkout server hands them on. */
+import type { PayPageLinkFragment, PayPageReceiptFragment, PayWithLinkMutation } from '@kometpay/schema/checkout';
 
-export type LinkStatus = 'PAYABLE' | 'PROCESSING' | 'PAID' | 'EXPIRED' | 'SUPERSEDED' | 'VOID';
-export type PaymentMethodKind = 'CREDIT_CARD' | 'DEBIT_CARD' | 'PREPAID_CARD' | 'ACH' | 'CASH' | 'CHECK' | 'OTHER';
-export type TransactionStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'RETURNED';
+/**
+ * What the pay page works with. The API's answers are typed by the checkout schema's operations
+ * (packages/schema/operations/checkout/payment-link.graphql, generated into @kometpay/schema/checkout).
+ * Types only: this module reaches the browser's bundle, which must carry no GraphQL document.
+ */
 
-export interface Money {
-  amount: string;
-  formatted: string;
-}
-
-export interface Processor {
-  kind: 'SANDBOX' | 'STRIPE';
-  publishableKey: string | null;
-  tokeniserUrl: string | null;
-}
-
-export interface InvoiceLine {
-  description: string;
-  quantity: number;
-  amount: Money;
-}
-
-export interface PaymentLink {
-  status: LinkStatus;
-  merchantName: string;
-  invoiceNumber: string;
-  dueDate: string | null;
-  currency: string;
-  acceptedMethods: PaymentMethodKind[];
-  lines: InvoiceLine[];
-  total: Money;
-  amountPaid: Money;
-  amountCredited: Money;
-  amountDue: Money;
-  processor: Processor;
-}
-
-export interface Receipt {
-  amount: Money;
-  method: PaymentMethodKind;
-  brand: string | null;
-  last4: string | null;
-  authorizationCode: string | null;
-  date: string;
-}
+export type PaymentLink = PayPageLinkFragment;
+export type Receipt = PayPageReceiptFragment;
+export type Processor = PaymentLink['processor'];
+/** The merchant's look on its pages (PublicMerchantBranding). */
+export type Branding = PaymentLink['branding'];
 
 /** One payment attempt: the tokenised method and the idempotency key that goes with it, reused on a retry. */
 export interface PaymentAttempt {
@@ -51,14 +18,17 @@ export interface PaymentAttempt {
   idempotencyKey: string;
 }
 
-/** What POST /pay/[token]/payments answers: the attempt's result, or the API's refusal with the link as it now is. */
+/** An attempt's result: payWithLink's, completeLinkPayment's and verifyMicrodeposits' answers have the same shape. */
+export type PaymentResult = PayWithLinkMutation['payWithLink'];
+export type NextAction = NonNullable<PaymentResult['nextAction']>;
+
+/**
+ * What the checkout server's payment routes answer: the attempt's result, or the API's refusal with
+ * the link as it now is (and, for a bad answer, the field it is about or the attempts left).
+ */
 export type PaymentResponse =
-  | {
-      kind: 'result';
-      status: TransactionStatus;
-      failureCode: string | null;
-      failureMessage: string | null;
-      receipt: Receipt | null;
-      link: PaymentLink;
-    }
-  | { kind: 'refused'; code: string; link: PaymentLink | null };
+  | ({ kind: 'result' } & PaymentResult)
+  | { kind: 'refused'; code: string; link: PaymentLink | null; field?: string | null; attemptsLeft?: number | null };
+
+/** A bank account's micro-deposits as the customer read them: the two amounts (in cents) or the code. */
+export type MicrodepositAnswer = { amounts: string[] } | { descriptorCode: string };

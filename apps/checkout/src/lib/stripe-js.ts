@@ -23,28 +23,34 @@ export interface StripeElements {
 export type StripeIntent = { mode: 'payment'; amount: number; currency: string } | { mode: 'setup' };
 
 export interface Stripe {
-  elements(options: StripeIntent & {
-    paymentMethodCreation: 'manual';
-    paymentMethodTypes: string[];
-    appearance?: { theme?: 'stripe'; variables?: Record<string, string> };
-  }): StripeElements;
+  elements(
+    options: StripeIntent & {
+      paymentMethodCreation: 'manual';
+      paymentMethodTypes: string[];
+      appearance?: { theme?: 'stripe'; variables?: Record<string, string> };
+    },
+  ): StripeElements;
   createPaymentMethod(options: { elements: StripeElements }): Promise<{ error?: StripeError; paymentMethod?: { id: string } }>;
+  /** Runs what a PaymentIntent waits for (3-D Secure: the bank's check, in a frame over the page). */
+  handleNextAction(options: { clientSecret: string }): Promise<{ error?: StripeError }>;
 }
 
 declare global {
   interface Window {
-    Stripe?: (publishableKey: string) => Stripe;
+    Stripe?: (publishableKey: string, options?: { stripeAccount?: string }) => Stripe;
   }
 }
 
 const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
 
-export function loadStripe(publishableKey: string): Promise<Stripe> {
+/** Stripe.js, started for the merchant's connected account when given (direct charges: the payment method must be made there). */
+export function loadStripe(publishableKey: string, stripeAccount: string | null = null): Promise<Stripe> {
+  const options = stripeAccount ? { stripeAccount } : undefined;
   return new Promise((resolve, reject) => {
-    if (window.Stripe) return resolve(window.Stripe(publishableKey));
+    if (window.Stripe) return resolve(window.Stripe(publishableKey, options));
     const script = document.createElement('script');
     script.src = STRIPE_JS_URL;
-    script.onload = () => (window.Stripe ? resolve(window.Stripe(publishableKey)) : reject(new Error('Stripe.js did not start')));
+    script.onload = () => (window.Stripe ? resolve(window.Stripe(publishableKey, options)) : reject(new Error('Stripe.js did not start')));
     script.onerror = () => reject(new Error('Stripe.js could not be loaded'));
     document.head.append(script);
   });

@@ -1,11 +1,14 @@
-import { env } from '$env/dynamic/private';
-import { type RequestEvent, error } from '@sveltejs/kit';
+import { randomUUID } from 'node:crypto';
+import { error, type RequestEvent } from '@sveltejs/kit';
 import { ClientError, GraphQLClient } from 'graphql-request';
+import { env } from '$env/dynamic/private';
 
 /** Who the customer is, for the API's records (an ACH debit's mandate names the customer's IP and browser). */
 export interface Customer {
   ip: string;
   userAgent: string | null;
+  /** Forwarded to the API as `x-request-id`: the proxy's id for this request if it gave one, else a new one, so that one id follows the request through both access logs. */
+  requestId: string;
 }
 
 /**
@@ -14,7 +17,12 @@ export interface Customer {
  * checkout server's address, so that one guesser could lock everyone out of their links.
  */
 export function customerOf(event: Pick<RequestEvent, 'getClientAddress' | 'request'>): Customer {
-  return { ip: event.getClientAddress(), userAgent: event.request.headers.get('user-agent') };
+  const incoming = event.request.headers.get('x-request-id');
+  return {
+    ip: event.getClientAddress(),
+    userAgent: event.request.headers.get('user-agent'),
+    requestId: incoming && /^[A-Za-z0-9_-]{1,64}$/.test(incoming) ? incoming : randomUUID(),
+  };
 }
 
 /**
@@ -27,6 +35,7 @@ export function checkoutApi(customer?: Customer): GraphQLClient {
   if (customer) {
     headers['x-forwarded-for'] = customer.ip;
     if (customer.userAgent) headers['user-agent'] = customer.userAgent;
+    headers['x-request-id'] = customer.requestId;
   }
   return new GraphQLClient(`${base}/checkout/graphql`, { headers });
 }
@@ -34,11 +43,21 @@ export function checkoutApi(customer?: Customer): GraphQLClient {
 /** Link tokens (payment and add-card links) are 256 random bits in URL-safe base64: anything else is unknown without asking the API. */
 export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
-/** The API's error code (`extensions.code`), and the reason it gave with it if any; undefined when it did not answer. */
-export function apiError(cause: unknown): { code: string; reason: string | null } | undefined {
+/**
+ * The API's error code (`extensions.code`), with what it said along with it: a reason, the field a
+ * bad input is about, the attempts left (micro-deposits); undefined when it did not answer.
+ */
+export function apiError(
+  cause: unknown,
+): { code: string; reason: string | null; field: string | null; attemptsLeft: number | null } | undefined {
   const extensions = cause instanceof ClientError ? cause.response.errors?.[0]?.extensions : undefined;
   if (typeof extensions?.code !== 'string') return undefined;
-  return { code: extensions.code, reason: typeof extensions.reason === 'string' ? extensions.reason : null };
+  return {
+    code: extensions.code,
+    reason: typeof extensions.reason === 'string' ? extensions.reason : null,
+    field: typeof extensions.field === 'string' ? extensions.field : null,
+    attemptsLeft: typeof extensions.attemptsLeft === 'number' ? extensions.attemptsLeft : null,
+  };
 }
 
 export function errorCode(cause: unknown): string | undefined {

@@ -1,20 +1,13 @@
+import { CardSetupLinkDocument, SaveCardWithLinkDocument } from '@kometpay/schema/checkout';
 import { error } from '@sveltejs/kit';
-import type { CardSetupLink, CardSetupResponse, SavedCard } from '$lib/card-setup-link';
-import { type Customer, TOKEN_SHAPE, apiError, apiUnavailable, checkoutApi, errorCode } from './api';
-
-const LINK_FIELDS = 'status merchantName customerName expiresAt processor { kind publishableKey tokeniserUrl }';
-
-const CARD_SETUP_LINK = `query CardSetupLink($token: String!) { cardSetupLink(token: $token) { ${LINK_FIELDS} } }`;
-
-const SAVE_CARD_WITH_LINK = `mutation SaveCardWithLink($token: String!, $paymentMethodToken: String!) {
-  saveCardWithLink(token: $token, paymentMethodToken: $paymentMethodToken) { card { brand last4 expMonth expYear } }
-}`;
+import type { CardSetupLink, CardSetupResponse } from '$lib/card-setup-link';
+import { apiError, apiUnavailable, type Customer, checkoutApi, errorCode, TOKEN_SHAPE } from './api';
 
 /** The add-card link as the API sees it right now, or null for an unknown or malformed token. */
 export async function findCardSetupLink(token: string, customer: Customer): Promise<CardSetupLink | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
   try {
-    const { cardSetupLink } = await checkoutApi(customer).request<{ cardSetupLink: CardSetupLink | null }>(CARD_SETUP_LINK, { token });
+    const { cardSetupLink } = await checkoutApi(customer).request(CardSetupLinkDocument, { token });
     return cardSetupLink;
   } catch (cause) {
     if (errorCode(cause) === 'TOO_MANY_ATTEMPTS') error(429, 'Too many requests');
@@ -28,10 +21,7 @@ export async function findCardSetupLink(token: string, customer: Customer): Prom
  */
 export async function saveCardWithLink(token: string, paymentMethodToken: string, customer: Customer): Promise<CardSetupResponse> {
   try {
-    const { saveCardWithLink } = await checkoutApi(customer).request<{ saveCardWithLink: { card: SavedCard } }>(SAVE_CARD_WITH_LINK, {
-      token,
-      paymentMethodToken,
-    });
+    const { saveCardWithLink } = await checkoutApi(customer).request(SaveCardWithLinkDocument, { token, paymentMethodToken });
     return { kind: 'saved', card: saveCardWithLink.card };
   } catch (cause) {
     const refusal = apiError(cause);

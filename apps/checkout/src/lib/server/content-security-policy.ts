@@ -1,6 +1,6 @@
 import type { Processor } from '$lib/payment-link';
 
-type Directive = 'script-src' | 'connect-src' | 'frame-src';
+type Directive = 'script-src' | 'connect-src' | 'frame-src' | 'img-src' | 'style-src';
 export type Sources = Partial<Record<Directive, string[]>>;
 
 const STRIPE_JS = 'https://js.stripe.com';

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { render } from 'svelte/server';
 import CardScreen from '$lib/components/CardScreen.svelte';
 import { customerOf } from '$lib/server/api';
+import { themeOf } from '$lib/server/branding';
 import { findCardSetupLink } from '$lib/server/card-setup-link';
 import type { PageServerLoad } from './$types';
 
@@ -11,8 +12,9 @@ export const load: PageServerLoad = async (event) => {
   if (!link) error(404, 'Not found');
   // Only a usable link needs its tokeniser in the page's Content-Security-Policy.
   if (link.status === 'ACTIVE') event.locals.processor = link.processor;
+  event.locals.theme = themeOf(link.branding);
   const props = { token: event.params.token, link };
   // Rendered on its own with Svelte's render(), because that is the markup hydrate() takes over in the
   // browser (see src/card-island.ts).
-  return { link, props, screen: render(CardScreen, { props }).body };
+  return { link, props, theme: event.locals.theme, screen: render(CardScreen, { props }).body };
 };
