@@ -14,7 +14,7 @@
  */
 import type { GraphQLClient } from 'graphql-request';
 import pg from 'pg';
-import { transactionStateMachine, TransactionStatus } from '../../apps/api/src/domain/statuses.js';
+import { TransactionStatus, transactionStateMachine } from '../../apps/api/src/app/test-kit.js';
 
 export interface ProcessorLedger {
   /** Payments the processor captured: succeeded, or returned after success (ACH). */
@@ -28,7 +28,9 @@ export async function sandboxLedger(db: pg.Client): Promise<ProcessorLedger> {
   const charges = await db.query<{ id: string; amount: string; status: string }>(
     `select id, amount::text, status from sandbox_payment where status in ('succeeded', 'returned')`,
   );
-  const refunds = await db.query<{ id: string; payment: string; amount: string }>(`select id, payment, amount::text from sandbox_refund where status = 'succeeded'`);
+  const refunds = await db.query<{ id: string; payment: string; amount: string }>(
+    `select id, payment, amount::text from sandbox_refund where status = 'succeeded'`,
+  );
   return {
     charges: charges.rows.map((row) => ({ reference: row.id, amount: BigInt(row.amount), returned: row.status === 'returned' })),
     refunds: refunds.rows.map((row) => ({ reference: row.id, paymentReference: row.payment, amount: BigInt(row.amount) })),
@@ -104,7 +106,8 @@ async function invoicesThroughApi(client: GraphQLClient): Promise<ApiInvoice[]> 
   const all: ApiInvoice[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: { invoices: { edges: { node: ApiInvoice }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await client.request(INVOICE_PAGE, { after });
+    const page: { invoices: { edges: { node: ApiInvoice }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+      await client.request(INVOICE_PAGE, { after });
     all.push(...page.invoices.edges.map((edge) => edge.node));
     if (!page.invoices.pageInfo.hasNextPage) return all;
     after = page.invoices.pageInfo.endCursor;
@@ -117,58 +120,93 @@ export async function checkInvariant(scope: InvariantScope): Promise<{ violation
   try {
     const violations: string[] = [];
     const ledger = await (scope.ledger ?? sandboxLedger)(db);
-    const transactions = (await db.query<TransactionRow>(`select id, merchant_id, kind, status, channel, amount::text, processor_reference, refund_of_id from "transaction"`)).rows;
+    const transactions = (
+      await db.query<TransactionRow>(
+        `select id, merchant_id, kind, status, channel, amount::text, processor_reference, refund_of_id from "transaction"`,
+      )
+    ).rows;
     const byId = new Map(transactions.map((row) => [row.id, row]));
     const viaProcessor = (row: TransactionRow) => row.channel !== 'OFFLINE';
 
     // 1. The processor's books against ours, payment by payment.
-    const captured = transactions.filter((row) => row.kind === 'CHARGE' && viaProcessor(row) && (row.status === 'SUCCEEDED' || row.status === 'RETURNED'));
+    const captured = transactions.filter(
+      (row) => row.kind === 'CHARGE' && viaProcessor(row) && (row.status === 'SUCCEEDED' || row.status === 'RETURNED'),
+    );
     const ours = new Map(captured.map((row) => [row.processor_reference ?? `(no reference: transaction ${row.id})`, row]));
     for (const charge of ledger.charges) {
       const mine = ours.get(charge.reference);
       if (!mine) {
         const recorded = transactions.find((row) => row.processor_reference === charge.reference);
-        violations.push(`processor captured ${charge.reference} (${charge.amount}) but no succeeded transaction records it${recorded ? ` (transaction ${recorded.id} is ${recorded.status})` : ''}`);
+        violations.push(
+          `processor captured ${charge.reference} (${charge.amount}) but no succeeded transaction records it${recorded ? ` (transaction ${recorded.id} is ${recorded.status})` : ''}`,
+        );
       } else {
-        if (BigInt(mine.amount) !== charge.amount) violations.push(`transaction ${mine.id} records ${mine.amount}, the processor captured ${charge.amount}`);
-        if ((mine.status === 'RETURNED') !== charge.returned) violations.push(`transaction ${mine.id} is ${mine.status} but the processor's payment is ${charge.returned ? 'returned' : 'succeeded'}`);
+        if (BigInt(mine.amount) !== charge.amount)
+          violations.push(`transaction ${mine.id} records ${mine.amount}, the processor captured ${charge.amount}`);
+        if ((mine.status === 'RETURNED') !== charge.returned)
+          violations.push(
+            `transaction ${mine.id} is ${mine.status} but the processor's payment is ${charge.returned ? 'returned' : 'succeeded'}`,
+          );
       }
     }
     const processorCharges = new Set(ledger.charges.map((charge) => charge.reference));
-    for (const [reference, row] of ours) if (!processorCharges.has(reference)) violations.push(`transaction ${row.id} is ${row.status} but the processor has no captured payment ${reference}`);
+    for (const [reference, row] of ours)
+      if (!processorCharges.has(reference))
+        violations.push(`transaction ${row.id} is ${row.status} but the processor has no captured payment ${reference}`);
 
-    const paidRefunds = transactions.filter((row) => row.kind === 'REFUND' && row.status === 'SUCCEEDED' && viaProcessor(byId.get(row.refund_of_id!)!));
+    const paidRefunds = transactions.filter(
+      (row) => row.kind === 'REFUND' && row.status === 'SUCCEEDED' && viaProcessor(byId.get(row.refund_of_id!)!),
+    );
     const ourRefunds = new Map(paidRefunds.map((row) => [row.processor_reference ?? `(no reference: refund ${row.id})`, row]));
     for (const refund of ledger.refunds) {
       const mine = ourRefunds.get(refund.reference);
       if (!mine) violations.push(`processor refunded ${refund.reference} (${refund.amount}) but no succeeded refund records it`);
-      else if (BigInt(mine.amount) !== refund.amount) violations.push(`refund ${mine.id} records ${mine.amount}, the processor refunded ${refund.amount}`);
+      else if (BigInt(mine.amount) !== refund.amount)
+        violations.push(`refund ${mine.id} records ${mine.amount}, the processor refunded ${refund.amount}`);
     }
     const processorRefunds = new Set(ledger.refunds.map((refund) => refund.reference));
-    for (const [reference, row] of ourRefunds) if (!processorRefunds.has(reference)) violations.push(`refund ${row.id} is SUCCEEDED but the processor has no refund ${reference}`);
+    for (const [reference, row] of ourRefunds)
+      if (!processorRefunds.has(reference)) violations.push(`refund ${row.id} is SUCCEEDED but the processor has no refund ${reference}`);
 
     // 2. Refunds never exceed captures; allocations add up to the amount moved.
-    const refundsOf = groupBy(transactions.filter((row) => row.kind === 'REFUND'), (row) => row.refund_of_id!);
+    const refundsOf = groupBy(
+      transactions.filter((row) => row.kind === 'REFUND'),
+      (row) => row.refund_of_id!,
+    );
     for (const [chargeId, refunds] of refundsOf) {
       const charge = byId.get(chargeId)!;
       const live = refunds.filter((r) => ['PENDING', 'PROCESSING', 'SUCCEEDED'].includes(r.status));
       const refunded = sum(live.map((r) => BigInt(r.amount)));
-      if (refunded > BigInt(charge.amount)) violations.push(`charge ${chargeId} (${charge.amount}) has ${refunded} refunded or being refunded`);
+      if (refunded > BigInt(charge.amount))
+        violations.push(`charge ${chargeId} (${charge.amount}) has ${refunded} refunded or being refunded`);
     }
     for (const [payment, refunds] of groupBy(ledger.refunds, (refund) => refund.paymentReference)) {
       const charge = ledger.charges.find((c) => c.reference === payment);
       const refunded = sum(refunds.map((r) => r.amount));
-      if (!charge || refunded > charge.amount) violations.push(`the processor refunded ${refunded} of payment ${payment}, which captured ${charge?.amount ?? 0}`);
+      if (!charge || refunded > charge.amount)
+        violations.push(`the processor refunded ${refunded} of payment ${payment}, which captured ${charge?.amount ?? 0}`);
     }
-    const allocated = await db.query<{ transaction_id: string; allocated: string }>(`select transaction_id, sum(amount)::text as allocated from transaction_allocation group by transaction_id`);
+    const allocated = await db.query<{ transaction_id: string; allocated: string }>(
+      `select transaction_id, sum(amount)::text as allocated from transaction_allocation group by transaction_id`,
+    );
     for (const { transaction_id, allocated: amount } of allocated.rows) {
       const row = byId.get(transaction_id)!;
-      if (BigInt(amount) !== BigInt(row.amount)) violations.push(`${row.kind.toLowerCase()} ${row.id} moves ${row.amount} but allocates ${amount} to invoices`);
+      if (BigInt(amount) !== BigInt(row.amount))
+        violations.push(`${row.kind.toLowerCase()} ${row.id} moves ${row.amount} but allocates ${amount} to invoices`);
     }
 
     // 3. Invoice amounts: recomputed from the rows, compared with what the API answers.
     const invoiceRows = (
-      await db.query<{ id: string; merchant_id: string; status: string; sent: boolean; total: string; charged: string; refunded: string; credited: string }>(`
+      await db.query<{
+        id: string;
+        merchant_id: string;
+        status: string;
+        sent: boolean;
+        total: string;
+        charged: string;
+        refunded: string;
+        credited: string;
+      }>(`
       select i.id, i.merchant_id, i.status, i.sent_at is not null as sent,
         coalesce((select sum(l.quantity::bigint * l.unit_amount) from invoice_line l where l.invoice_id = i.id), 0)::text as total,
         coalesce((select sum(a.amount) from transaction_allocation a join "transaction" t on t.id = a.transaction_id
@@ -179,7 +217,8 @@ export async function checkInvariant(scope: InvariantScope): Promise<{ violation
       from invoice i`)
     ).rows;
     const apiInvoices = new Map<string, ApiInvoice>();
-    for (const merchant of scope.merchants) for (const invoice of await invoicesThroughApi(merchant.client())) apiInvoices.set(invoice.id, invoice);
+    for (const merchant of scope.merchants)
+      for (const invoice of await invoicesThroughApi(merchant.client())) apiInvoices.set(invoice.id, invoice);
     for (const row of invoiceRows) {
       const total = BigInt(row.total);
       const paid = BigInt(row.charged) - BigInt(row.refunded);
@@ -193,47 +232,67 @@ export async function checkInvariant(scope: InvariantScope): Promise<{ violation
         violations.push(`invoice ${row.id} of merchant ${row.merchant_id} is not listed by the API for any merchant in scope`);
         continue;
       }
-      const answered = { total: api.total.amount, paid: api.amountPaid.amount, credited: api.amountCredited.amount, due: api.amountDue.amount };
+      const answered = {
+        total: api.total.amount,
+        paid: api.amountPaid.amount,
+        credited: api.amountCredited.amount,
+        due: api.amountDue.amount,
+      };
       const expected = { total: String(total), paid: String(paid), credited: String(credited), due: String(due) };
-      if (JSON.stringify(answered) !== JSON.stringify(expected)) violations.push(`invoice ${row.id}: the API answers ${JSON.stringify(answered)}, its rows say ${JSON.stringify(expected)}`);
+      if (JSON.stringify(answered) !== JSON.stringify(expected))
+        violations.push(`invoice ${row.id}: the API answers ${JSON.stringify(answered)}, its rows say ${JSON.stringify(expected)}`);
       if (row.sent && row.status !== 'VOID') {
         const status = due === 0n ? 'PAID' : paid > 0n ? 'PARTIALLY_PAID' : 'OPEN';
-        if (api.status !== status) violations.push(`invoice ${row.id} is ${api.status} with ${JSON.stringify(expected)}: expected ${status}`);
+        if (api.status !== status)
+          violations.push(`invoice ${row.id} is ${api.status} with ${JSON.stringify(expected)}: expected ${status}`);
       }
     }
 
     // 4. The outbox: every state change exactly once.
-    const events = (await db.query<EventRow>(`select aggregate_type, aggregate_id::text, type, payload from outbox_event order by position`)).rows;
+    const events = (
+      await db.query<EventRow>(`select aggregate_type, aggregate_id::text, type, payload from outbox_event order by position`)
+    ).rows;
     const eventsOf = groupBy(events, (event) => event.aggregate_id);
     for (const row of transactions) {
       const statuses = (eventsOf.get(row.id) ?? []).filter((event) => STATUS_EVENTS[event.type]).map((event) => STATUS_EVENTS[event.type]);
       const path = statuses.join(' -> ') || '(none)';
       if (new Set(statuses).size !== statuses.length) violations.push(`transaction ${row.id}: a status event repeats (${path})`);
-      const startsRight = statuses[0] === TransactionStatus.PENDING || (row.channel === 'OFFLINE' && statuses[0] === TransactionStatus.SUCCEEDED);
+      const startsRight =
+        statuses[0] === TransactionStatus.PENDING || (row.channel === 'OFFLINE' && statuses[0] === TransactionStatus.SUCCEEDED);
       if (!startsRight) violations.push(`transaction ${row.id}: its events do not start with its creation (${path})`);
       statuses.slice(1).forEach((status, index) => {
-        if (!transactionStateMachine.canTransition(statuses[index], status)) violations.push(`transaction ${row.id}: illegal ${statuses[index]} -> ${status} in its events (${path})`);
+        if (!transactionStateMachine.canTransition(statuses[index], status))
+          violations.push(`transaction ${row.id}: illegal ${statuses[index]} -> ${status} in its events (${path})`);
       });
-      if (statuses.at(-1) !== row.status) violations.push(`transaction ${row.id} is ${row.status} but its events end at ${statuses.at(-1)} (${path})`);
+      if (statuses.at(-1) !== row.status)
+        violations.push(`transaction ${row.id} is ${row.status} but its events end at ${statuses.at(-1)} (${path})`);
       if (row.kind === 'CHARGE') {
-        const refundedEvents = (eventsOf.get(row.id) ?? []).filter((event) => event.type === 'transaction.refunded').map((event) => String(event.payload.refundId));
+        const refundedEvents = (eventsOf.get(row.id) ?? [])
+          .filter((event) => event.type === 'transaction.refunded')
+          .map((event) => String(event.payload.refundId));
         const succeeded = (refundsOf.get(row.id) ?? []).filter((refund) => refund.status === 'SUCCEEDED').map((refund) => refund.id);
         if (JSON.stringify([...refundedEvents].sort()) !== JSON.stringify([...succeeded].sort())) {
-          violations.push(`charge ${row.id}: transaction.refunded events name ${JSON.stringify(refundedEvents)}, its succeeded refunds are ${JSON.stringify(succeeded)}`);
+          violations.push(
+            `charge ${row.id}: transaction.refunded events name ${JSON.stringify(refundedEvents)}, its succeeded refunds are ${JSON.stringify(succeeded)}`,
+          );
         }
       }
     }
     const count = (aggregateId: string, type: string) => (eventsOf.get(aggregateId) ?? []).filter((event) => event.type === type).length;
     for (const row of invoiceRows) {
-      if (count(row.id, 'invoice.created') !== 1) violations.push(`invoice ${row.id}: ${count(row.id, 'invoice.created')} invoice.created events`);
-      if (count(row.id, 'invoice.sent') !== (row.sent ? 1 : 0)) violations.push(`invoice ${row.id}: ${count(row.id, 'invoice.sent')} invoice.sent events (sent: ${row.sent})`);
+      if (count(row.id, 'invoice.created') !== 1)
+        violations.push(`invoice ${row.id}: ${count(row.id, 'invoice.created')} invoice.created events`);
+      if (count(row.id, 'invoice.sent') !== (row.sent ? 1 : 0))
+        violations.push(`invoice ${row.id}: ${count(row.id, 'invoice.sent')} invoice.sent events (sent: ${row.sent})`);
       let status = row.sent ? 'OPEN' : 'DRAFT';
       for (const change of (eventsOf.get(row.id) ?? []).filter((event) => event.type === 'invoice.status_changed')) {
-        if (change.payload.from !== status) violations.push(`invoice ${row.id}: status_changed from ${String(change.payload.from)} while it was ${status}`);
+        if (change.payload.from !== status)
+          violations.push(`invoice ${row.id}: status_changed from ${String(change.payload.from)} while it was ${status}`);
         status = String(change.payload.to);
       }
       const voided = count(row.id, 'invoice.voided');
-      if (voided > 1 || (voided === 1) !== (row.status === 'VOID')) violations.push(`invoice ${row.id} is ${row.status} with ${voided} invoice.voided events`);
+      if (voided > 1 || (voided === 1) !== (row.status === 'VOID'))
+        violations.push(`invoice ${row.id} is ${row.status} with ${voided} invoice.voided events`);
       if (voided === 1) status = 'VOID';
       if (status !== row.status) violations.push(`invoice ${row.id} is ${row.status} but its events leave it ${status}`);
     }

@@ -1,14 +1,22 @@
 import 'reflect-metadata';
+import { MerchantProcessorAccountDocument } from '@kometpay/schema/merchant';
 import { GraphQLClient } from 'graphql-request';
-import { loadSettings, type Settings } from '../../apps/api/src/config.js';
-import { AdjustableClock, type Clock } from '../../apps/api/src/domain/clock.js';
-import { type Orm, createOrm } from '../../apps/api/src/db/orm.js';
-import { type RunningApi, startApi } from '../../apps/api/src/http/server.js';
-import { createLogger } from '../../apps/api/src/logger.js';
-import { AuditService } from '../../apps/api/src/modules/audit/audit.service.js';
-import { ApiKeyService } from '../../apps/api/src/modules/merchant/api-key.service.js';
-import { MerchantService } from '../../apps/api/src/modules/merchant/merchant.service.js';
-import { type TestDatabase, createTestDatabase } from './database.js';
+import {
+  AdjustableClock,
+  ApiKeyService,
+  AuditService,
+  type Clock,
+  createLogger,
+  createOrm,
+  loadSettings,
+  MerchantService,
+  type Orm,
+  type RunningApi,
+  type Settings,
+  startApi,
+} from '../../apps/api/src/app/test-kit.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { CONNECT_WEBHOOK_SECRET, completeStripeOnboarding } from './stripe/connect.js';
 
 export interface TestMerchant {
   id: string;
@@ -32,7 +40,11 @@ export interface TestApi {
   logs: string[];
   checkout: GraphQLClient;
   anonymous: GraphQLClient;
-  createMerchant(name?: string): Promise<TestMerchant>;
+  /**
+   * A merchant with an API key. In Stripe mode its connected account is onboarded (the supervisor's
+   * link, Stripe's hosted pages, account.updated) unless `onboarded: false`.
+   */
+  createMerchant(name?: string, options?: { onboarded?: boolean }): Promise<TestMerchant>;
   /** Resolves once no background job is due or running (their queries would otherwise mix into `queries`). */
   jobsIdle(): Promise<void>;
   close(): Promise<void>;
@@ -44,13 +56,18 @@ let merchantCounter = 0;
  * A merchant with an API key, onboarded through the same services as the operator CLI, straight
  * into the database behind the API at `apiUrl` (in this process or a child one).
  */
-export async function onboardMerchant(orm: Orm, clock: Clock, apiUrl: string, name = `Test Merchant ${++merchantCounter}`): Promise<TestMerchant> {
+export async function onboardMerchant(
+  orm: Orm,
+  clock: Clock,
+  apiUrl: string,
+  name = `Test Merchant ${++merchantCounter}`,
+): Promise<TestMerchant> {
   const em = orm.em.fork();
   const audit = new AuditService(em, { requestId: 'test-onboarding' });
   const supervisorPassword = `supervisor-${merchantCounter}-${Math.random().toString(36).slice(2)}`;
   const merchant = await new MerchantService(em, audit).create({ name, supervisorPassword });
   const { key } = await new ApiKeyService(em, clock, audit).issue(merchant.id, 'test');
-  return {
+  const onboarded: TestMerchant = {
     id: merchant.id,
     name,
     apiKey: key,
@@ -60,6 +77,9 @@ export async function onboardMerchant(orm: Orm, clock: Clock, apiUrl: string, na
         headers: { authorization: `Bearer ${key}`, ...(supervisorToken ? { 'x-supervisor-token': supervisorToken } : {}) },
       }),
   };
+  // The API gives a merchant its sandbox account on first sight, as the console's first page does (Stripe mode: onboarding makes it).
+  await onboarded.client().request(MerchantProcessorAccountDocument);
+  return onboarded;
 }
 
 /**
@@ -68,7 +88,15 @@ export async function onboardMerchant(orm: Orm, clock: Clock, apiUrl: string, na
  */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
-  const settings = loadSettings({ NODE_ENV: 'test', DATABASE_URL: db.url, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'error', KOMETPAY_DATA_DIR: `.data/test/${db.name}`, ...env });
+  const settings = loadSettings({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    SEED_DEMO_DATA: 'false',
+    LOG_LEVEL: 'error',
+    KOMETPAY_DATA_DIR: `.data/test/${db.name}`,
+    ...(env.PAYMENT_PROCESSOR === 'stripe' && { STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_WEBHOOK_SECRET }),
+    ...env,
+  });
   const logs: string[] = [];
   const logger = createLogger(settings.logLevel, { write: (line: string) => void logs.push(line) });
   const clock = new AdjustableClock();
@@ -89,7 +117,13 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     logs,
     checkout: new GraphQLClient(`${api.url}/checkout/graphql`),
     anonymous: new GraphQLClient(`${api.url}/graphql`),
-    createMerchant: (name?: string) => onboardMerchant(orm, clock, api.url, name),
+    async createMerchant(name?: string, options: { onboarded?: boolean } = {}) {
+      const merchant = await onboardMerchant(orm, clock, api.url, name);
+      if (settings.paymentProcessor === 'stripe' && settings.stripeApiBase && options.onboarded !== false) {
+        await completeStripeOnboarding({ apiUrl: api.url, stripeApiBase: settings.stripeApiBase, orm, merchant });
+      }
+      return merchant;
+    },
     async jobsIdle() {
       const busy = `select count(*)::int as busy from graphile_worker._private_jobs
         where attempts < max_attempts and (locked_at is not null or run_at <= now())`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const artifactsDir = path.join(root, 'tests/artifacts');
@@ -48,14 +48,16 @@ export async function launchChromium(): Promise<TestBrowser> {
 /** axe-core's WCAG 2.x A and AA rules on the page as it is now: the violations, briefly. */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  return violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
+  return violations.map(
+    (violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+  );
 }
 
 /** A full-page screenshot under tests/artifacts/checkout/, and (UPDATE_SCREENSHOTS=1) copies at the given repository paths. */
 export async function screenshot(page: Page, name: string, ...copies: string[]): Promise<void> {
   await mkdir(path.join(artifactsDir, 'checkout'), { recursive: true });
   const image = await page.screenshot({ path: path.join(artifactsDir, 'checkout', `${name}.png`), fullPage: true, animations: 'disabled' });
-  // The README's pictures change only when asked for: a test run leaves the working tree as it was.
+  // The docs' pictures (apps/checkout/docs/*.png) change only when asked for: a test run leaves the working tree as it was.
   if (process.env.UPDATE_SCREENSHOTS === '1') for (const copy of copies) await writeFile(path.join(root, copy), image);
 }
 
@@ -89,7 +91,8 @@ export async function openWatchedPage(browser: TestBrowser, opened: WatchedPage[
   await page.setViewportSize(viewport);
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (['error', 'warning'].includes(message.type()) && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    if (['error', 'warning'].includes(message.type()) && !message.text().startsWith('Failed to load resource'))
+      problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
   opened.push({ page, problems });

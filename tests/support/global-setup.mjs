@@ -1,8 +1,9 @@
 /**
  * Once per `npm test`: checks the runtime, finds a PostgreSQL server (DATABASE_URL, else an embedded
- * one under .data/test-postgres), and migrates a template database that every test file clones.
+ * one under .data/test on a free port), and migrates a template database that every test file clones.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -15,9 +16,9 @@ export default async function globalSetup() {
 
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const { startEmbeddedPostgres } = await import(path.join(root, 'apps/api/dist/db/embedded-postgres.js'));
-    const { createLogger } = await import(path.join(root, 'apps/api/dist/logger.js'));
-    const embedded = await startEmbeddedPostgres(path.join(root, '.data/test'), 54339, 'postgres', createLogger('warn'));
+    const { startEmbeddedPostgres, createLogger } = await import(path.join(root, 'apps/api/dist/app/test-kit.js'));
+    // A free port, not a fixed one: two checkouts testing at once must not stop each other's server.
+    const embedded = await startEmbeddedPostgres(path.join(root, '.data/test'), await freePort(), 'postgres', createLogger('warn'));
     globalThis.__KOMETPAY_EMBEDDED__ = embedded;
     adminUrl = embedded.url;
   }
@@ -30,16 +31,26 @@ export default async function globalSetup() {
 
   const url = new URL(adminUrl);
   url.pathname = `/${template}`;
-  const { createOrm, migrate } = await import(path.join(root, 'apps/api/dist/db/orm.js'));
-  const { createLogger } = await import(path.join(root, 'apps/api/dist/logger.js'));
+  const { createOrm, migrate, createLogger } = await import(path.join(root, 'apps/api/dist/app/test-kit.js'));
   const logger = createLogger('warn');
   const orm = await createOrm(url.toString(), 2, logger);
   await migrate(orm, logger);
   await orm.close();
-  const { installJobQueue } = await import(path.join(root, 'apps/api/dist/jobs/queue.js'));
+  const { installJobQueue } = await import(path.join(root, 'apps/api/dist/app/test-kit.js'));
   await installJobQueue(url.toString());
 
   process.env.KOMETPAY_TEST_ADMIN_URL = adminUrl;
   process.env.KOMETPAY_TEST_TEMPLATE_DB = template;
   process.env.NODE_ENV = 'test';
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

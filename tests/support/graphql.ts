@@ -1,4 +1,6 @@
-import { ClientError, type GraphQLClient } from 'graphql-request';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type DocumentNode, print } from 'graphql';
+import { ClientError, type GraphQLClient, type Variables } from 'graphql-request';
 
 export interface GraphQLErrorShape {
   message: string;
@@ -6,12 +8,19 @@ export interface GraphQLErrorShape {
   extensions?: Record<string, unknown> & { code?: string };
 }
 
-/** Runs an operation that must fail, and returns its first error (and the raw response). */
-export async function expectGraphQLError(
+type Refusal = GraphQLErrorShape & { status: number; data: unknown };
+
+/**
+ * Runs an operation that must fail, and returns its first error (and the raw response). A typed
+ * document (from @kometpay/schema) checks the variables; a string is for what no client should send.
+ */
+export async function expectGraphQLError<V extends Variables>(
   client: GraphQLClient,
-  document: string,
-  variables?: Record<string, unknown>,
-): Promise<GraphQLErrorShape & { status: number; data: unknown }> {
+  document: TypedDocumentNode<unknown, V>,
+  variables: V,
+): Promise<Refusal>;
+export async function expectGraphQLError(client: GraphQLClient, document: string, variables?: Record<string, unknown>): Promise<Refusal>;
+export async function expectGraphQLError(client: GraphQLClient, document: string | DocumentNode, variables?: Variables): Promise<Refusal> {
   try {
     await client.request(document, variables);
   } catch (error) {
@@ -21,7 +30,7 @@ export async function expectGraphQLError(
     }
     throw error;
   }
-  throw new Error(`Expected the operation to fail:\n${document}`);
+  throw new Error(`Expected the operation to fail:\n${typeof document === 'string' ? document : print(document)}`);
 }
 
 /** POSTs a raw GraphQL body, for what graphql-request refuses to send (wrong content types, batches). */

@@ -10,7 +10,13 @@ export async function tokenise(apiUrl: string, fields: Record<string, string>): 
   return body.id;
 }
 
-export const card = (number: string) => ({ type: 'card', 'card[number]': number, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' });
+export const card = (number: string) => ({
+  type: 'card',
+  'card[number]': number,
+  'card[exp_month]': '12',
+  'card[exp_year]': '2034',
+  'card[cvc]': '123',
+});
 export const bankAccount = (account: string) => ({
   type: 'us_bank_account',
   'us_bank_account[routing_number]': '110000000',

@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type DocumentNode, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { GraphQLErrorShape } from './graphql.js';
@@ -23,10 +25,31 @@ export function wsUrl(httpUrl: string, path: string): string {
 /**
  * Subscribes over graphql-ws (with `ws` as the WebSocket), one connection per subscription. A
  * result with errors counts as errors, so that a refusal shows up the same way however it is sent.
+ * A typed document (from @kometpay/schema) types the results; a string is for what no client sends.
  */
-export function subscribe<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, authorization?: string): Recording<T> {
+export function subscribe<T, V extends Record<string, unknown>>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  authorization?: string,
+): Recording<T>;
+export function subscribe<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  authorization?: string,
+): Recording<T>;
+export function subscribe<T>(
+  url: string,
+  document: string | DocumentNode,
+  variables: Record<string, unknown> = {},
+  authorization?: string,
+): Recording<T> {
+  const query = typeof document === 'string' ? document : print(document);
   const listeners = new Set<() => void>();
-  const changed = () => listeners.forEach((listener) => listener());
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
   const client: Client = createClient({
     url,
     webSocketImpl: WebSocket,
@@ -39,16 +62,24 @@ export function subscribe<T = Record<string, any>>(url: string, query: string, v
     errors: [],
     ended: false,
     waitForResults(count, timeoutMs = 5000) {
-      return waitUntil(() => {
-        if (recording.results.length >= count) return recording.results.slice(0, count);
-        if (recording.errors.length) throw new Error(`subscription failed: ${JSON.stringify(recording.errors)}`);
-        if (recording.ended) throw new Error(`subscription ended after ${recording.results.length} of ${count} results`);
-        return undefined;
-      }, timeoutMs, () => `only ${recording.results.length} of ${count} results`);
+      return waitUntil(
+        () => {
+          if (recording.results.length >= count) return recording.results.slice(0, count);
+          if (recording.errors.length) throw new Error(`subscription failed: ${JSON.stringify(recording.errors)}`);
+          if (recording.ended) throw new Error(`subscription ended after ${recording.results.length} of ${count} results`);
+          return undefined;
+        },
+        timeoutMs,
+        () => `only ${recording.results.length} of ${count} results`,
+      );
     },
     waitForEnd(timeoutMs = 5000) {
       const started = performance.now();
-      return waitUntil(() => (recording.ended ? performance.now() - started : undefined), timeoutMs, () => 'the subscription did not end');
+      return waitUntil(
+        () => (recording.ended ? performance.now() - started : undefined),
+        timeoutMs,
+        () => 'the subscription did not end',
+      );
     },
     dispose: () => client.dispose() as Promise<void>,
   };
@@ -88,7 +119,10 @@ export function subscribe<T = Record<string, any>>(url: string, query: string, v
       },
       error(error) {
         if (Array.isArray(error)) recording.errors.push(...error);
-        else recording.errors.push({ message: error instanceof Error ? error.message : `connection closed (${(error as { code?: number }).code})` });
+        else
+          recording.errors.push({
+            message: error instanceof Error ? error.message : `connection closed (${(error as { code?: number }).code})`,
+          });
         recording.ended = true;
         changed();
       },

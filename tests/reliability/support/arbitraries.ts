@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { type GraphQLInputType, type GraphQLNamedInputType, getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType } from 'graphql';
+import {
+  type GraphQLInputType,
+  type GraphQLNamedInputType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+} from 'graphql';
 
 /** What a plausible call uses: the caller's own objects, and values the type alone does not tell. */
 export interface KnownValues {
@@ -10,8 +18,36 @@ export interface KnownValues {
   byName: Record<string, unknown>;
 }
 
-const HOSTILE_STRINGS = ['', ' ', '\u0000', 'a\u0000b', '\ud800', "' or 1=1 --", '<script>alert(1)</script>', '💳'.repeat(500), 'ž'.repeat(10_000), 'x'.repeat(100_000), 'x'.repeat(300_000)];
-const HOSTILE_MINOR_UNITS = ['10.5', '-1', '0', '1e3', ' 1', '', 'abc', String(2n ** 31n), String(2n ** 53n + 1n), String(2n ** 63n), String(-(2n ** 63n)), String(10n ** 30n), 10.5, -1, 2 ** 53];
+const HOSTILE_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  "' or 1=1 --",
+  '<script>alert(1)</script>',
+  '💳'.repeat(500),
+  'ž'.repeat(10_000),
+  'x'.repeat(100_000),
+  'x'.repeat(300_000),
+];
+const HOSTILE_MINOR_UNITS = [
+  '10.5',
+  '-1',
+  '0',
+  '1e3',
+  ' 1',
+  '',
+  'abc',
+  String(2n ** 31n),
+  String(2n ** 53n + 1n),
+  String(2n ** 63n),
+  String(-(2n ** 63n)),
+  String(10n ** 30n),
+  10.5,
+  -1,
+  2 ** 53,
+];
 const HOSTILE_INTS = [0, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 1.5, '1'];
 const HOSTILE_IDS = ['', 'not-a-uuid', '00000000-0000-0000-0000-000000000000', "1' or '1'='1", '\u0000'];
 const HOSTILE_DATES = ['2026-02-30', '0000-00-00', 'tomorrow', '2026-13-01T00:00:00Z', '\u0000'];
@@ -31,7 +67,14 @@ const WORST: Record<string, unknown[]> = {
 export function hostileValues(type: GraphQLNamedInputType, all: boolean): unknown[] {
   if (isEnumType(type)) return ['NOT_A_VALUE', ...(all ? [''] : [])];
   if (!all) return WORST[type.name] ?? WORST.String;
-  const byType: Record<string, unknown[]> = { ID: HOSTILE_IDS, Int: HOSTILE_INTS, MinorUnits: HOSTILE_MINOR_UNITS, Boolean: ['true', 1], Date: HOSTILE_DATES, DateTime: HOSTILE_DATES };
+  const byType: Record<string, unknown[]> = {
+    ID: HOSTILE_IDS,
+    Int: HOSTILE_INTS,
+    MinorUnits: HOSTILE_MINOR_UNITS,
+    Boolean: ['true', 1],
+    Date: HOSTILE_DATES,
+    DateTime: HOSTILE_DATES,
+  };
   return byType[type.name] ?? HOSTILE_STRINGS;
 }
 
@@ -39,7 +82,15 @@ function plausibleScalar(type: GraphQLNamedInputType, name: string, known: Known
   if (name in known.byName) return known.byName[name];
   if (name === 'idempotencyKey') return randomUUID();
   if (isEnumType(type)) return type.getValues()[0].value;
-  const byType: Record<string, unknown> = { ID: known.idFor(name), String: `fuzz ${name}`, MinorUnits: '100', Int: 1, Boolean: true, Date: '2026-12-31', DateTime: new Date().toISOString() };
+  const byType: Record<string, unknown> = {
+    ID: known.idFor(name),
+    String: `fuzz ${name}`,
+    MinorUnits: '100',
+    Int: 1,
+    Boolean: true,
+    Date: '2026-12-31',
+    DateTime: new Date().toISOString(),
+  };
   return byType[type.name];
 }
 
@@ -52,13 +103,19 @@ export function plausibleValue(type: GraphQLInputType, name: string, known: Know
   if (isListType(inner)) return [plausibleValue(inner.ofType, name, known, force)];
   if (isInputObjectType(inner)) {
     const fields = Object.values(inner.getFields()).filter((field) => isNonNullType(field.type) || field.name === force[0]);
-    return Object.fromEntries(fields.map((field) => [field.name, plausibleValue(field.type, field.name, known, field.name === force[0] ? force.slice(1) : [])]));
+    return Object.fromEntries(
+      fields.map((field) => [field.name, plausibleValue(field.type, field.name, known, field.name === force[0] ? force.slice(1) : [])]),
+    );
   }
   return plausibleScalar(getNamedType(inner), name, known);
 }
 
 /** Every leaf field under an input type, as the path of field names leading to it, with its type. */
-export function leavesOf(type: GraphQLInputType, path: string[] = [], seen = new Set<string>()): { path: string[]; type: GraphQLNamedInputType }[] {
+export function leavesOf(
+  type: GraphQLInputType,
+  path: string[] = [],
+  seen = new Set<string>(),
+): { path: string[]; type: GraphQLNamedInputType }[] {
   const named = getNamedType(type);
   if (!isInputObjectType(named)) return [{ path, type: named }];
   if (seen.has(named.name)) return [];
@@ -86,11 +143,18 @@ export function arbitraryFor(type: GraphQLInputType, name: string, known: KnownV
     value = fc.array(arbitraryFor(inner.ofType, name, known, depth + 1), { minLength: 1, maxLength: 3 });
   } else if (isInputObjectType(inner)) {
     const fields = Object.values(inner.getFields());
-    const model = Object.fromEntries(fields.map((field) => [field.name, depth > 3 ? fc.constant(null) : arbitraryFor(field.type, field.name, known, depth + 1)]));
+    const model = Object.fromEntries(
+      fields.map((field) => [field.name, depth > 3 ? fc.constant(null) : arbitraryFor(field.type, field.name, known, depth + 1)]),
+    );
     value = fc.record(model, { requiredKeys: fields.filter((field) => isNonNullType(field.type)).map((field) => field.name) });
   } else {
     const named = getNamedType(inner);
-    const random = named.name === 'String' || named.name === 'ID' ? [fc.string(), fc.string({ unit: 'binary', maxLength: 64 })] : named.name === 'MinorUnits' ? [fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String)] : [fc.integer()];
+    const random =
+      named.name === 'String' || named.name === 'ID'
+        ? [fc.string(), fc.string({ unit: 'binary', maxLength: 64 })]
+        : named.name === 'MinorUnits'
+          ? [fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String)]
+          : [fc.integer()];
     value = fc.oneof(
       { arbitrary: fc.constant(null).map(() => plausibleScalar(named, name, known)), weight: 3 },
       { arbitrary: fc.oneof(fc.constantFrom(...hostileValues(named, true)), ...random), weight: 1 },

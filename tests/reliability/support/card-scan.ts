@@ -43,17 +43,32 @@ export async function assertNoCardData(name: string, sources: CardDataSources): 
       "select table_schema as schema, table_name as name from information_schema.tables where table_schema in ('public', 'graphile_worker') and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'",
     );
     rows = [];
-    for (const table of tables) rows.push(...(await db.query<{ row: string }>(`select t::text as row from "${table.schema}"."${table.name}" t`)).rows.map((r) => r.row));
-    const { rows: columns } = await db.query<{ name: string }>("select table_name || '.' || column_name as name from information_schema.columns where table_schema in ('public', 'graphile_worker')");
+    for (const table of tables)
+      rows.push(
+        ...(await db.query<{ row: string }>(`select t::text as row from "${table.schema}"."${table.name}" t`)).rows.map((r) => r.row),
+      );
+    const { rows: columns } = await db.query<{ name: string }>(
+      "select table_name || '.' || column_name as name from information_schema.columns where table_schema in ('public', 'graphile_worker')",
+    );
     cvcColumns = columns.map((c) => c.name).filter((column) => CVC_COLUMN.test(column.replace(/^.*\./, '')));
   } finally {
     await db.end();
   }
   const outbox = sources.dataDir ? path.join(sources.dataDir, 'outbox') : null;
-  const emails = outbox && existsSync(outbox) ? readdirSync(outbox).map((file) => withoutMimeBoundaries(readFileSync(path.join(outbox, file), 'utf8'))) : [];
+  const emails =
+    outbox && existsSync(outbox)
+      ? readdirSync(outbox).map((file) => withoutMimeBoundaries(readFileSync(path.join(outbox, file), 'utf8')))
+      : [];
   const texts = [...rows, ...sources.logs, ...emails];
-  expect({ cardNumbers: texts.flatMap(findCardNumbers), cvcColumns, cvcFields: texts.filter((text) => CVC_FIELD.test(text)) }).toEqual({ cardNumbers: [], cvcColumns: [], cvcFields: [] });
-  report(`card data (${name})`, `${rows.length} rows, ${sources.logs.length} log lines, ${emails.length} emails scanned, 0 card numbers, 0 CVC fields`);
+  expect({ cardNumbers: texts.flatMap(findCardNumbers), cvcColumns, cvcFields: texts.filter((text) => CVC_FIELD.test(text)) }).toEqual({
+    cardNumbers: [],
+    cvcColumns: [],
+    cvcFields: [],
+  });
+  report(
+    `card data (${name})`,
+    `${rows.length} rows, ${sources.logs.length} log lines, ${emails.length} emails scanned, 0 card numbers, 0 CVC fields`,
+  );
 }
 
 /** Scans what an in-process test API left behind for card data, then closes it (whatever the scan finds). */

@@ -52,16 +52,18 @@ export interface ChildApiOptions {
 }
 
 /**
- * The real API process (`node apps/api/dist/main.js`, run `npm run build` first) on Node 24, as
+ * The real API process (`node apps/api/dist/app/main.js`, run `npm run build` first) on Node 24, as
  * production runs it. Its output lines go to `logs`; it is ready when it prints its banner.
  */
 export async function startChildApi(env: Record<string, string>, logs: string[], options: ChildApiOptions = {}): Promise<ChildApi> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.execArgv ?? []), path.join(repoRoot, 'apps/api/dist/main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.execArgv ?? []), path.join(repoRoot, 'apps/api/dist/app/main.js')], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'test', SEED_DEMO_DATA: 'false', LOG_LEVEL: 'error', RUN_JOBS: 'true', ...env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     for (const stream of [child.stdout!, child.stderr!]) {
       onLines(stream, (line) => {
@@ -70,7 +72,9 @@ export async function startChildApi(env: Record<string, string>, logs: string[],
         if (banner) resolve(banner[1]);
       });
     }
-    void exited.then(({ code, signal }) => reject(new Error(`the API exited before it was ready (code ${code}, signal ${signal}):\n${logs.slice(-20).join('\n')}`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`the API exited before it was ready (code ${code}, signal ${signal}):\n${logs.slice(-20).join('\n')}`)),
+    );
   });
   return {
     url,

@@ -30,7 +30,15 @@ export interface Cluster {
 export async function startCluster(): Promise<Cluster> {
   const port = await freePort();
   const dataDir = path.join(repoRoot, `.data/reliability-${randomBytes(4).toString('hex')}`);
-  await new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: PASSWORD, persistent: true, createPostgresUser: true, onLog: () => undefined }).initialise();
+  await new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+  }).initialise();
   const pgCtl = (...args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(BIN, 'pg_ctl'), '-D', dataDir, ...args]);
   const start = async () => {
     await pgCtl('-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir}`, '-l', path.join(dataDir, 'server.log'), '-w', 'start');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  buildSchema,
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLOutputType,
   type GraphQLSchema,
-  buildSchema,
   getNamedType,
   isInputObjectType,
   isLeafType,
@@ -47,7 +47,9 @@ function idSlotsIn(type: GraphQLInputType, path: string[], required: boolean, se
   const named = getNamedType(inner);
   if (named.name === 'ID') return [{ path, required: required && nonNull }];
   if (!isInputObjectType(named) || seen.has(named.name)) return [];
-  return Object.values(named.getFields()).flatMap((field) => idSlotsIn(field.type, [...path, field.name], required && nonNull, new Set([...seen, named.name])));
+  return Object.values(named.getFields()).flatMap((field) =>
+    idSlotsIn(field.type, [...path, field.name], required && nonNull, new Set([...seen, named.name])),
+  );
 }
 
 export function idSlotsOf(operation: Operation): IdSlot[] {

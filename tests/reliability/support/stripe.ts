@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { StripeMock, stripeFixture, type Json } from '../../../apps/api/src/processors/stripe/__tests__/stripe-mock-server.js';
 import { startTestApi, type TestApi } from '../../support/api.js';
+import { CONNECT_WEBHOOK_SECRET, stripeModeSettings } from '../../support/stripe/connect.js';
+import { type Json, ownerOf, StripeMock, stripeFixture } from '../../support/stripe/stripe-mock-server.js';
 import type { ProcessorLedger } from '../invariant.js';
 
 export const WEBHOOK_SECRET = 'whsec_kometpay_reliability';
@@ -11,11 +12,7 @@ const signer = new Stripe('sk_test_signer');
 export async function startStripeModeApi(env: Record<string, string> = {}): Promise<{ t: TestApi; mock: StripeMock }> {
   const mock = await StripeMock.start();
   const t = await startTestApi({
-    PAYMENT_PROCESSOR: 'stripe',
-    STRIPE_SECRET_KEY: 'sk_test_kometpay',
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_PUBLISHABLE_KEY: 'pk_test_kometpay',
-    STRIPE_API_BASE: `http://127.0.0.1:${mock.port}`,
+    ...stripeModeSettings(mock.port, WEBHOOK_SECRET),
     ...env,
   });
   return { t, mock };
@@ -26,17 +23,38 @@ export interface StripeEvent {
   type: string;
   /** The object as it was when Stripe sent the event. */
   object: Json;
+  /** The connected account the object lives in (null: the platform's own). */
+  account: string | null;
 }
 
 export function stripeEvent(type: string, object: Json): StripeEvent {
-  return { id: `evt_${randomUUID().replaceAll('-', '')}`, type, object };
+  return { id: `evt_${randomUUID().replaceAll('-', '')}`, type, object, account: ownerOf(object.id) };
 }
 
-/** Delivers one event as Stripe does: signed, on the raw body, at `timestamp` (default now). */
+/**
+ * Delivers one event as Stripe does: signed, on the raw body, at `timestamp` (default now); an
+ * event of a connected account to the Connect endpoint, with its `account` and the Connect secret.
+ */
 export async function deliver(apiUrl: string, event: StripeEvent, options: { secret?: string; timestamp?: number } = {}): Promise<number> {
-  const payload = JSON.stringify(stripeFixture('event', { id: event.id, type: event.type, created: Math.floor(Date.now() / 1000), data: { object: event.object } }));
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? WEBHOOK_SECRET, timestamp: options.timestamp });
-  const response = await fetch(`${apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+  const payload = JSON.stringify(
+    stripeFixture('event', {
+      id: event.id,
+      type: event.type,
+      account: event.account,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: event.object },
+    }),
+  );
+  const signature = signer.webhooks.generateTestHeaderString({
+    payload,
+    secret: options.secret ?? (event.account ? CONNECT_WEBHOOK_SECRET : WEBHOOK_SECRET),
+    timestamp: options.timestamp,
+  });
+  const response = await fetch(`${apiUrl}/webhooks/stripe${event.account ? '/connect' : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body: payload,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -52,7 +70,8 @@ export function stripeLedger(mock: StripeMock): () => Promise<ProcessorLedger> {
       .filter((intent) => intent.status === 'succeeded')
       .map((intent) => {
         const charge = mock.object(intent.latest_charge);
-        const returned = charge.payment_method_details?.type === 'us_bank_account' && (charge.status === 'failed' || Boolean(charge.disputed));
+        const returned =
+          charge.payment_method_details?.type === 'us_bank_account' && (charge.status === 'failed' || Boolean(charge.disputed));
         return { reference: intent.id, amount: BigInt(intent.amount), returned };
       }),
     refunds: mock
