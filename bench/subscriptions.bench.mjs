@@ -23,6 +23,8 @@ import { promisify } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { BENCH_PRODUCTION_ENV } from './lib/api-process.mjs';
+import { createBenchDatabase } from './lib/postgres.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'apps/api/dist');
@@ -34,30 +36,27 @@ const CONNECT_BATCH = 100;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (!existsSync(path.join(dist, 'main.js'))) {
+if (!existsSync(path.join(dist, 'app/main.js'))) {
   console.error('apps/api/dist is missing: run `npm run build` first');
   process.exit(1);
 }
-const { encodeEventCursor } = await import(path.join(dist, 'modules/partner/payment-event.cursor.js'));
+const CURSOR_SECRET = 'bench-cursor-secret-not-for-production-0123456789';
+const { PaymentEventCursors, CursorSigner } = await import(path.join(dist, 'app/test-kit.js'));
+const cursors = new PaymentEventCursors(new CursorSigner([CURSOR_SECRET]));
 
 async function benchDatabase() {
   let adminUrl = process.env.DATABASE_URL;
   let embedded;
   if (!adminUrl) {
-    const { startEmbeddedPostgres } = await import(path.join(dist, 'db/embedded-postgres.js'));
-    const { createLogger } = await import(path.join(dist, 'logger.js'));
+    const { startEmbeddedPostgres, createLogger } = await import(path.join(dist, 'app/test-kit.js'));
     embedded = await startEmbeddedPostgres(path.join(root, '.data/bench'), 54349, 'postgres', createLogger('warn'));
     adminUrl = embedded.url;
   }
   const name = `kometpay_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  // Migrated here, as a release does (npm run kometpay -- db migrate): the API runs as in production, which never migrates at start.
+  const url = await createBenchDatabase(adminUrl, name);
   return {
-    url: url.toString(),
+    url,
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
@@ -78,29 +77,58 @@ async function freePort() {
 
 async function startApi(databaseUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(dist, 'main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, API_PORT: String(port), SEED_DEMO_DATA: 'false', RUN_JOBS: 'false', NODE_ENV: 'production', LOG_LEVEL: 'warn', KOMETPAY_DATA_DIR: path.join(root, '.data/bench/api') },
+  const child = spawn(process.execPath, [path.join(dist, 'app/main.js')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      API_PORT: String(port),
+      SEED_DEMO_DATA: 'false',
+      RUN_JOBS: 'false',
+      ...BENCH_PRODUCTION_ENV,
+      CURSOR_SECRETS: CURSOR_SECRET,
+      WS_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 10),
+      LOG_LEVEL: 'warn',
+      KOMETPAY_DATA_DIR: path.join(root, '.data/bench/api'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let waited = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); waited += 100) {
+  for (
+    let waited = 0;
+    !(await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    waited += 100
+  ) {
     if (waited > 30_000) throw new Error('the API did not start');
     await sleep(100);
   }
   return {
     url,
-    stop: () => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
 const kometpay = async (databaseUrl, ...args) =>
-  JSON.parse((await promisify(execFile)(process.execPath, [path.join(dist, 'cli/main.js'), ...args, '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' } })).stdout);
+  JSON.parse(
+    (
+      await promisify(execFile)(process.execPath, [path.join(dist, 'app/cli/main.js'), ...args, '--json'], {
+        env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' },
+      })
+    ).stdout,
+  );
 
 async function graphql(apiUrl, key, query, variables) {
-  const response = await fetch(`${apiUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(`${apiUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = await response.json();
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -108,16 +136,35 @@ async function graphql(apiUrl, key, query, variables) {
 
 /** A merchant with one paid invoice, a partner it granted, and the transaction the benchmark's events are about. */
 async function setUp(databaseUrl, apiUrl) {
-  const merchant = await kometpay(databaseUrl, 'merchant', 'create', '--name', 'Bench Flowers', '--supervisor-password', 'bench supervisor password');
+  const merchant = await kometpay(databaseUrl, 'merchant', 'create', '--name', 'Bench Flowers', '--generate-supervisor-password');
   const { key: merchantKey } = await kometpay(databaseUrl, 'merchant', 'api-key', 'create', '--merchant', merchant.id);
   const partner = await kometpay(databaseUrl, 'partner', 'create', '--name', 'Bench Partner');
   const { key: partnerKey } = await kometpay(databaseUrl, 'partner', 'api-key', 'create', '--partner', partner.id);
   await graphql(apiUrl, merchantKey, 'mutation ($id: ID!) { grantPartnerAccess(partnerId: $id) }', { id: partner.id });
-  const { createCustomer } = await graphql(apiUrl, merchantKey, 'mutation { createCustomer(input: { name: "Bench Buyer", email: "bench@example.com" }) { id } }');
-  const input = { customerId: createCustomer.id, number: 'BENCH-1', currency: 'USD', lines: [{ description: 'Roses', quantity: 1, unitAmount: '100000000' }] };
-  const { createInvoice } = await graphql(apiUrl, merchantKey, 'mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { id } }', { input });
+  const { createCustomer } = await graphql(
+    apiUrl,
+    merchantKey,
+    'mutation { createCustomer(input: { name: "Bench Buyer", email: "bench@example.com" }) { id } }',
+  );
+  const input = {
+    customerId: createCustomer.id,
+    number: 'BENCH-1',
+    currency: 'USD',
+    lines: [{ description: 'Roses', quantity: 1, unitAmount: '100000000' }],
+  };
+  const { createInvoice } = await graphql(
+    apiUrl,
+    merchantKey,
+    'mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { id } }',
+    { input },
+  );
   await graphql(apiUrl, merchantKey, 'mutation ($id: ID!) { sendInvoice(id: $id) { id } }', { id: createInvoice.id });
-  const { recordOfflinePayment } = await graphql(apiUrl, merchantKey, 'mutation ($id: ID!, $key: String!) { recordOfflinePayment(invoiceId: $id, amount: "100", method: CHECK, idempotencyKey: $key) { id } }', { id: createInvoice.id, key: randomUUID() });
+  const { recordOfflinePayment } = await graphql(
+    apiUrl,
+    merchantKey,
+    'mutation ($id: ID!, $key: String!) { recordOfflinePayment(invoiceId: $id, amount: "100", method: CHECK, idempotencyKey: $key) { id } }',
+    { id: createInvoice.id, key: randomUUID() },
+  );
   return { merchantId: merchant.id, partnerKey, invoiceId: createInvoice.id, transactionId: recordOfflinePayment.id };
 }
 
@@ -132,7 +179,10 @@ function tally(subscribers) {
     async allHave(occurredAt, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (received.some((events) => !events.has(occurredAt))) {
-        if (Date.now() > deadline) throw new Error(`only ${received.filter((events) => events.has(occurredAt)).length} of ${subscribers} subscribers received the warm-up event`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `only ${received.filter((events) => events.has(occurredAt)).length} of ${subscribers} subscribers received the warm-up event`,
+          );
         await sleep(20);
       }
     },
@@ -183,24 +233,34 @@ async function runOurs(databaseUrl) {
   await writer.connect();
   try {
     const { merchantId, partnerKey, invoiceId, transactionId } = await setUp(databaseUrl, api.url);
-    const { rows: [{ max }] } = await writer.query('select max(position)::text as max from outbox_event');
-    const after = encodeEventCursor(BigInt(max));
+    const {
+      rows: [{ max }],
+    } = await writer.query('select max(position)::text as max from outbox_event');
+    const after = cursors.issue(merchantId, BigInt(max));
     const query = `subscription ($merchantId: ID!, $after: String) { paymentStatusChanged(merchantId: $merchantId, after: $after) {
       cursor type occurredAt transaction { id status amount { amount currency } settlement } invoices { id number status amountDue { amount formatted } } } }`;
     const results = tally(SUBSCRIBERS);
     let sample;
     await connectInBatches(SUBSCRIBERS, (index) => {
-      const client = createClient({ url: `${api.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${partnerKey}` }, retryAttempts: 0 });
-      clients.push(client);
-      client.subscribe({ query, variables: { merchantId, after } }, {
-        next: ({ data, errors }) => {
-          if (errors) throw new Error(JSON.stringify(errors));
-          sample ??= data;
-          results.record(index, data.paymentStatusChanged.occurredAt);
-        },
-        error: (error) => console.error(`subscriber ${index} failed`, error),
-        complete: () => undefined,
+      const client = createClient({
+        url: `${api.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${partnerKey}` },
+        retryAttempts: 0,
       });
+      clients.push(client);
+      client.subscribe(
+        { query, variables: { merchantId, after } },
+        {
+          next: ({ data, errors }) => {
+            if (errors) throw new Error(JSON.stringify(errors));
+            sample ??= data;
+            results.record(index, data.paymentStatusChanged.occurredAt);
+          },
+          error: (error) => console.error(`subscriber ${index} failed`, error),
+          complete: () => undefined,
+        },
+      );
       return client;
     });
     const publish = (occurredAt) =>
@@ -212,7 +272,11 @@ async function runOurs(databaseUrl) {
     await publish(warmUp);
     await results.allHave(warmUp, 60_000);
     const published = await publishFor(publish);
-    return { ...results.summary(published), published: published.length, bytes: JSON.stringify({ id: '1', type: 'next', payload: { data: sample } }) };
+    return {
+      ...results.summary(published),
+      published: published.length,
+      bytes: JSON.stringify({ id: '1', type: 'next', payload: { data: sample } }),
+    };
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
     await writer.end();
@@ -224,12 +288,16 @@ async function runBaseline(template) {
   const server = fork(path.join(root, 'bench/support/raw-broadcast-server.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port } = await new Promise((resolve) => server.once('message', resolve));
   const results = tally(SUBSCRIBERS);
-  const sockets = await connectInBatches(SUBSCRIBERS, (index) => new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
-    socket.on('message', (bytes) => results.record(index, JSON.parse(bytes.toString()).payload.data.paymentStatusChanged.occurredAt));
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-  }));
+  const sockets = await connectInBatches(
+    SUBSCRIBERS,
+    (index) =>
+      new Promise((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+        socket.on('message', (bytes) => results.record(index, JSON.parse(bytes.toString()).payload.data.paymentStatusChanged.occurredAt));
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      }),
+  );
   try {
     const publish = (occurredAt) => server.send(template.replace(/"occurredAt":"[^"]*"/, `"occurredAt":"${occurredAt}"`));
     const warmUp = new Date().toISOString();
@@ -250,14 +318,21 @@ try {
   const baseline = await runBaseline(ours.bytes);
   const met = ours.p99 <= TARGET_P99_MS && ours.dropped === 0;
   const figure = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.dropped} dropped of ${r.published * SUBSCRIBERS}`;
-  console.log(`\n${SUBSCRIBERS} subscribers, ${EVENTS_PER_SECOND} events/s for ${SECONDS} s, ${ours.bytes.length} bytes a message (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  console.log(
+    `\n${SUBSCRIBERS} subscribers, ${EVENTS_PER_SECOND} events/s for ${SECONDS} s, ${ours.bytes.length} bytes a message (${Math.round((Date.now() - started) / 1000)} s)\n`,
+  );
   const ratio = (q) => `${(ours[q] / Math.max(baseline[q], 1)).toFixed(1)}x`;
   console.log('| scenario | ours | baseline (raw ws broadcast) | ratio (ours / baseline) | target |');
   console.log('|---|---|---|---|---|');
-  console.log(`| paymentStatusChanged fan-out, publish to receive | ${figure(ours)} | ${figure(baseline)} | p50 ${ratio('p50')}, p99 ${ratio('p99')} | p99 <= ${TARGET_P99_MS} ms, 0 dropped: ${met ? 'met' : 'NOT met'} |`);
+  console.log(
+    `| paymentStatusChanged fan-out, publish to receive | ${figure(ours)} | ${figure(baseline)} | p50 ${ratio('p50')}, p99 ${ratio('p99')} | p99 <= ${TARGET_P99_MS} ms, 0 dropped: ${met ? 'met' : 'NOT met'} |`,
+  );
   if (process.env.BENCH_RESULT_FILE) {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(process.env.BENCH_RESULT_FILE, JSON.stringify({ subscribers: SUBSCRIBERS, seconds: SECONDS, bytes: ours.bytes.length, ours, baseline, met }));
+    await writeFile(
+      process.env.BENCH_RESULT_FILE,
+      JSON.stringify({ subscribers: SUBSCRIBERS, seconds: SECONDS, bytes: ours.bytes.length, ours, baseline, met }),
+    );
   }
   process.exitCode = met ? 0 : 1;
 } finally {

@@ -4,12 +4,12 @@
  */
 import http from 'node:http';
 import path from 'node:path';
-import pg from 'pg';
 import { formatMoney } from '@kometpay/money';
+import pg from 'pg';
 import { root } from '../lib/postgres.mjs';
 
 const [databaseUrl, port, merchantId] = process.argv.slice(2);
-const { invoiceAmountsLateral } = await import(path.join(root, 'apps/api/dist/modules/invoice/invoice-amounts.sql.js'));
+const { invoiceAmountsLateral } = await import(path.join(root, 'apps/api/dist/app/test-kit.js'));
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 const sql = `
   select coalesce(json_agg(row_to_json(x) order by x.created_at desc, x.id desc), '[]') as page from (

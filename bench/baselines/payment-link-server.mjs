@@ -4,15 +4,12 @@
  */
 import http from 'node:http';
 import path from 'node:path';
-import pg from 'pg';
 import { formatMoney } from '@kometpay/money';
+import pg from 'pg';
 import { root } from '../lib/postgres.mjs';
 
 const [databaseUrl, port] = process.argv.slice(2);
-const { publicLinkView } = await import(path.join(root, 'apps/api/dist/modules/payment-link/payment-link.service.js'));
-const { amountsFromRow } = await import(path.join(root, 'apps/api/dist/modules/invoice/invoice-amounts.sql.js'));
-const { publicLinkStatus } = await import(path.join(root, 'apps/api/dist/domain/invoice-amounts.js'));
-const { hashToken } = await import(path.join(root, 'apps/api/dist/domain/tokens.js'));
+const { publicLinkView, amountsFromRow, publicLinkStatus, hashToken } = await import(path.join(root, 'apps/api/dist/app/test-kit.js'));
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 const money = (amount, currency) => ({ amount: amount.toString(), formatted: formatMoney(amount, currency) });
@@ -30,12 +27,23 @@ http
       if (row) {
         const amounts = amountsFromRow(row);
         paymentLink = {
-          status: publicLinkStatus({ invoiceStatus: row.invoice_status, storedStatus: row.link_status, expiresAt: new Date(row.expires_at), amounts, now: new Date() }),
+          status: publicLinkStatus({
+            invoiceStatus: row.invoice_status,
+            storedStatus: row.link_status,
+            expiresAt: new Date(row.expires_at),
+            amounts,
+            now: new Date(),
+          }),
           merchantName: row.merchant_name,
           invoiceNumber: row.number,
           currency: row.currency,
           dueDate: row.due_date,
-          lines: row.lines.map((line) => ({ description: line.description, quantity: line.quantity, unitAmount: line.unitAmount, amount: money(BigInt(line.quantity) * BigInt(line.unitAmount), row.currency) })),
+          lines: row.lines.map((line) => ({
+            description: line.description,
+            quantity: line.quantity,
+            unitAmount: line.unitAmount,
+            amount: money(BigInt(line.quantity) * BigInt(line.unitAmount), row.currency),
+          })),
           total: money(amounts.total, row.currency),
           amountPaid: money(amounts.paid, row.currency),
           amountDue: money(amounts.due, row.currency),

@@ -4,7 +4,15 @@ import { fork } from 'node:child_process';
 export function startBaseline(script, args) {
   const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    child.once('message', () => resolve({ stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) }));
+    child.once('message', () =>
+      resolve({
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', done);
+            child.kill('SIGTERM');
+          }),
+      }),
+    );
     child.once('exit', (code) => reject(new Error(`baseline ${script} exited with ${code}`)));
   });
 }

@@ -7,11 +7,18 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 export function cpuSnapshot(pid) {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
-  const machine = { busyMs: (user + nice + system + irq + softirq + steal) * TICK_MS, systemMs: (system + irq + softirq) * TICK_MS, idleMs: (idle + iowait) * TICK_MS };
+  const machine = {
+    busyMs: (user + nice + system + irq + softirq + steal) * TICK_MS,
+    systemMs: (system + irq + softirq) * TICK_MS,
+    idleMs: (idle + iowait) * TICK_MS,
+  };
   if (pid === undefined) return { machine, processMs: null };
   // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const after = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return { machine, processMs: (after[11] + after[12]) * TICK_MS };
 }
 
