@@ -54,6 +54,13 @@ export const retentionPrunedTotal = new client.Counter({
   registers: [metricsRegistry],
 });
 
+export const passwordVerificationsTotal = new client.Counter({
+  name: 'kometpay_password_verifications_total',
+  help: 'Staff sign-in password checks (argon2) by what the password was checked against: an account, or the decoy an unknown email is checked against (a surge of decoys is someone trying emails)',
+  labelNames: ['against'] as const,
+  registers: [metricsRegistry],
+});
+
 /** Gauges read at scrape time from whoever knows the value (the latest API started in this process). */
 const sources: { outboxLagSeconds?: () => Promise<number>; subscribers?: () => number } = {};
 

@@ -4,6 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Clock } from '../../domain/clock.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { generateSecret, hashToken, isUuid } from '../../domain/tokens.js';
+import { passwordVerificationsTotal } from '../../kit/metrics.js';
 import type { Settings } from '../../kit/settings.js';
 import type { AuditService } from '../audit/index.js';
 import { recordEvent } from '../outbox/index.js';
@@ -46,7 +47,7 @@ const invalidInvitation = () =>
  * costs what a wrong password costs, so the answer's timing does not tell which emails have accounts.
  */
 let dummyHash: Promise<string> | undefined;
-const unknownAccountHash = () => (dummyHash ??= hash(generateSecret(24)));
+export const unknownAccountHash = () => (dummyHash ??= hash(generateSecret(24)));
 
 /** Sign-in, invitations and console sessions. */
 export class StaffSessionService {
@@ -97,8 +98,15 @@ export class StaffSessionService {
         : [];
     const tooLong = input.password.length > MAX_PASSWORD_LENGTH;
     const matches: StaffMember[] = [];
-    if (!candidates.length || tooLong) await verify(await unknownAccountHash(), tooLong ? '' : input.password);
-    else for (const member of candidates) if (await verify(member.passwordHash!, input.password)) matches.push(member);
+    if (!candidates.length || tooLong) {
+      passwordVerificationsTotal.inc({ against: 'decoy' });
+      await verify(await unknownAccountHash(), tooLong ? '' : input.password);
+    } else {
+      for (const member of candidates) {
+        passwordVerificationsTotal.inc({ against: 'account' });
+        if (await verify(member.passwordHash!, input.password)) matches.push(member);
+      }
+    }
 
     if (!matches.length) {
       for (const member of candidates) {
