@@ -53,6 +53,15 @@ async function paymentEvents(response: Response, count: number): Promise<{ id: s
   return events;
 }
 
+/** A held request: `reached` once it arrives, let through by `open()`. */
+function gate() {
+  let arrive!: () => void;
+  let open!: () => void;
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { reached, opened, arrive, open };
+}
+
 describe('the terminal screen', () => {
   it('registers a reader (a bad code answered at its field), sends a charge to it, and shows the approval without a reload', async () => {
     const page = await signedInPage(world, '/payments/terminal');
@@ -137,6 +146,44 @@ describe('live updates', () => {
 
     await page.waitForURL(/\/invoices$/);
     await page.getByRole('heading', { name: 'Invoices', level: 1 }).waitFor();
+  });
+
+  it('shows a form’s result over the data it changed when a live refresh comes due while the form reloads', async () => {
+    const paid = await shop.paidInvoice(6_600);
+    const page = await signedInPage(world, '/transactions?kind=CHARGE');
+    await page.clock.install();
+    await hydrated(page);
+
+    // Both reloads of the log are held: the refund form's own (after its action) and the live refresh's.
+    const loads = [gate(), gate()];
+    let loadCount = 0;
+    let refunding = false;
+    await page.route(/\/transactions\/__data\.json/, async (route) => {
+      const load = refunding ? loads[loadCount++] : undefined;
+      if (load) {
+        load.arrive();
+        await load.opened;
+      }
+      await route.continue();
+    });
+    try {
+      const row = page.getByRole('row', { name: new RegExp(paid.number) });
+      refunding = true;
+      await row.getByRole('button', { name: /^Refund/ }).click();
+      await loads[0].reached;
+      await page
+        .getByText(/^Refund of \$66\.00 from Greenhouse Grocers/)
+        .first()
+        .waitFor();
+      // The live refresh comes due while the form's reload is still loading; then that reload lands.
+      await page.clock.runFor(1_000);
+      loads[0].open();
+
+      await page.getByText(/^Refund of \$66\.00 succeeded \(Refund [0-9A-F]{6}\)\.$/).waitFor();
+      expect(await row.innerText()).toContain('Refunded $66.00');
+    } finally {
+      for (const load of loads) load.open();
+    }
   });
 
   it('answers 401 to a stream asked for without a session', async () => {
