@@ -34,8 +34,10 @@ function transient(error: unknown): boolean {
       error.response.status === 502 || error.response.status === 503 || code === 'PAYMENT_IN_PROGRESS' || code === 'IDEMPOTENCY_KEY_IN_USE'
     );
   }
-  // A connection reset or refused before an answer.
-  return error instanceof TypeError || (error as { code?: string }).code === 'ECONNRESET';
+  // A connection reset, refused or closed before an answer: undici's "fetch failed", a TypeError from
+  // Node's realm, which is not the test's (jest runs tests in a vm context), so `instanceof` misses it.
+  const failure = error as { name?: string; code?: string };
+  return failure.name === 'TypeError' || failure.code === 'ECONNRESET';
 }
 
 /** A charge as a careful integration makes it: one idempotency key, retried until a definite answer. */
@@ -56,6 +58,11 @@ async function chargeOnce(shop: Shop, invoice: SentInvoice, attempts: { retries:
 const keyOf = (event: PaymentEvent) => `${event.type}:${event.transaction.id}:${event.cursor}`;
 
 describe('the cluster behind nginx', () => {
+  it('has its clients retry a request whose connection failed before an answer (undici, from Node’s realm)', async () => {
+    const refused = await fetch('http://127.0.0.1:1/graphql', { method: 'POST' }).catch((error: unknown) => error);
+    expect(transient(refused)).toBe(true);
+  });
+
   it('loses no payment and no event when an API instance is killed (SIGKILL) under payment and subscription load', async () => {
     const shop = await rig.shop('Clustered Flowers');
     const invoices: SentInvoice[] = [];
