@@ -121,7 +121,11 @@ export function subscribe<T>(
         if (Array.isArray(error)) recording.errors.push(...error);
         else
           recording.errors.push({
-            message: error instanceof Error ? error.message : `connection closed (${(error as { code?: number }).code})`,
+            // Not `instanceof Error`: a socket's error comes from Node's realm, not the test's (jest's vm context).
+            message:
+              typeof (error as Error | undefined)?.message === 'string'
+                ? (error as Error).message
+                : `connection closed (${(error as { code?: number }).code})`,
           });
         recording.ended = true;
         changed();
