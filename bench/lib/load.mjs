@@ -19,7 +19,8 @@ export async function runLoad(config) {
     const child = spawn(process.execPath, [worker, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`load worker exited with ${code}`))));
+    // 'close', not 'exit': the exit can be seen before the last of the output has been read.
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`load worker exited with ${code}`))));
   });
 }
 

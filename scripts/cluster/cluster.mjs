@@ -103,7 +103,8 @@ export async function startCluster(options = {}) {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`db migrate failed (${code}):\n${output}`))));
+    // 'close', not 'exit': the exit can be seen before the last of the output has been read.
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`db migrate failed (${code}):\n${output}`))));
   });
 
   const mail = options.env?.SMTP_URL ? null : await startMailSink(path.join(dataDir, 'mail'));

@@ -33,7 +33,8 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => resolve({ code, output }));
+    // 'close', not 'exit': the exit can be seen before the last of the output has been read.
+    child.on('close', (code) => resolve({ code, output }));
   });
 }
 

@@ -36,7 +36,8 @@ export function runLoadGenerator({ urls, tokens, ...config }, onMessage) {
       pending = lines.pop();
       for (const line of lines) if (line) onMessage(JSON.parse(line));
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the exit can be seen before its last line (the 'done' totals) has been read.
+    child.on('close', (code, signal) => {
       running.delete(child);
       if (code === 0) resolve();
       else reject(new Error(interrupted ? 'interrupted' : `the load generator exited with ${code ?? signal}`));
