@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { startTestApi, type TestApi, type TestMerchant } from '../support/api.js';
 import { expectGraphQLError, rawPost } from '../support/graphql.js';
@@ -299,6 +300,18 @@ describe('signing in', () => {
     });
     expect(chosen.staffMember.role).toBe('SUPERVISOR');
     expect((await client(t, chosen.token).request<{ merchant: { id: string } }>('{ merchant { id } }')).merchant.id).toBe(other.id);
+
+    // The right email and password with a merchant they have no account at answer as an unknown merchant
+    // does: the answer does not tell that the merchant exists (the IDOR battery leaves this slot to this test).
+    const elsewhere = await t.createMerchant('Third Shop');
+    for (const m of [elsewhere.id, randomUUID(), 'not an id']) {
+      const refused = await expectGraphQLError(client(t), SIGN_IN, { e: 'jo@peopled.example', p: 'jo has a long password', m });
+      expect({ code: refused.extensions?.code, message: refused.message }).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        message: 'The email or password is not correct',
+      });
+    }
+    await client(t).request(SIGN_IN, { e: 'jo@peopled.example', p: 'jo has a long password', m: other.id }); // gives Jo's budget back
   });
 });
 
