@@ -22,6 +22,12 @@ export async function startMailSink(dir) {
       });
     },
   });
+  // A sender killed mid-message (an API instance in the cluster's SIGKILL test or the soak) resets its
+  // connection: smtp-server reports it as the server's 'error' event, which throws in the process
+  // hosting the sink unless handled. The message was not accepted; the sender's job sends it again.
+  server.on('error', (error) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') console.error(`mail sink: ${error.message}`);
+  });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `smtp://127.0.0.1:${server.server.address().port}`,

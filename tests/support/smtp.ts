@@ -28,6 +28,11 @@ export async function startSmtpServer(): Promise<TestMailbox> {
         .catch(callback);
     },
   });
+  // A sender killed mid-message resets its connection: smtp-server reports it as the server's 'error'
+  // event, which throws in this process unless handled. The message was not accepted; its sender retries.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') console.error(`test mailbox: ${error.message}`);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 
