@@ -79,13 +79,10 @@ export function mountRoutes(app: Express, { settings, logger, units, platform, g
   // GraphiQL (development only) runs its own scripts: it comes before the API's strict policy.
   if (!settings.production) app.use(graphiqlRouter('/graphql'));
   app.use(securityHeaders(settings));
-  app.use(healthRouter({ em: () => units.em(), logger }));
-  app.use(metricsRouter(settings));
-  app.use(webhookRouter({ logger, platform, processorEvents: () => units.services('webhook').processorEvents }));
-  app.use(sandboxRouter({ em: () => units.em(), platform, checkoutUrl: settings.checkoutUrl, consoleUrl: settings.consoleUrl }));
-  app.use(reportRouter((req) => unitFor(req).services));
-  app.use(brandingRouter(() => units.em()));
 
+  // The GraphQL endpoints, which take nearly every request, before the REST routers: express tries
+  // each router in turn, and every one passed costs a request that is not its own.
+  //
   // A logo (updateMerchantSettings) is up to 200 KB, ~270 KB as base64 in a data: URL: the merchant
   // schema takes 320 KB. The public checkout never needs more than the 256 KB it always had.
   const json = express.json({ limit: '320kb' });
@@ -110,6 +107,14 @@ export function mountRoutes(app: Express, { settings, logger, units, platform, g
     checkoutJson,
     expressMiddleware(graphql.checkout, { context: async ({ req }): Promise<AppCheckoutContext> => units.checkoutContext(unitFor(req)) }),
   );
+
+  // The REST routes: health, metrics, processor webhooks, the sandbox's pages, reports, branding.
+  app.use(healthRouter({ em: () => units.em(), logger }));
+  app.use(metricsRouter(settings));
+  app.use(webhookRouter({ logger, platform, processorEvents: () => units.services('webhook').processorEvents }));
+  app.use(sandboxRouter({ em: () => units.em(), platform, checkoutUrl: settings.checkoutUrl, consoleUrl: settings.consoleUrl }));
+  app.use(reportRouter((req) => unitFor(req).services));
+  app.use(brandingRouter(() => units.em()));
 
   // Whatever no route answered, and every error outside GraphQL's own handling (a body that is not
   // JSON, a database outage under a REST route: 503, so that callers retry): coded JSON, never HTML.
