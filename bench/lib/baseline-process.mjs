@@ -6,6 +6,7 @@ export function startBaseline(script, args) {
   return new Promise((resolve, reject) => {
     child.once('message', () =>
       resolve({
+        pid: child.pid,
         stop: () =>
           new Promise((done) => {
             child.once('exit', done);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
 import { startBaseline } from '../lib/baseline-process.mjs';
+import { cpuPerUnit, cpuSnapshot } from '../lib/cpu.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { createBenchDatabase, dropBenchDatabase, root, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
 
@@ -11,6 +12,8 @@ const QUERY = `query ($token: String!) { paymentLink(token: $token) {
   total { amount formatted } amountPaid { amount formatted } amountDue { amount formatted } } }`;
 
 const DEFAULT_SECONDS = 10;
+const FLOOR_SECONDS = 5;
+const FLOOR_BODY = JSON.stringify({ query: '{ __typename }' });
 
 /** S1: the checkout's paymentLink(token) over 10,000 tokens (+5% unknown), 50 connections. */
 export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS }) {
@@ -32,13 +35,29 @@ export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS })
   const basePort = freePort();
   const baseline = await startBaseline(path.join(root, 'bench/baselines/payment-link-server.mjs'), [url, String(basePort)]);
   await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/`, duration: 2 }); // warm-up
+  const baseCpuBefore = cpuSnapshot(baseline.pid);
   const base = await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/` });
+  const baseCpu = cpuPerUnit(baseCpuBefore, cpuSnapshot(baseline.pid), base.requests);
   await baseline.stop();
 
   progress(`S1: KometPay API, ${seconds}s`);
   const api = await startApiProcess({ databaseUrl: url, port: freePort() });
   await runLoad({ ...load, url: `${api.url}/checkout/graphql`, duration: 2 });
+  const oursCpuBefore = cpuSnapshot(api.pid);
   const ours = await runLoad({ ...load, url: `${api.url}/checkout/graphql` });
+  const oursCpu = cpuPerUnit(oursCpuBefore, cpuSnapshot(api.pid), ours.requests);
+  // The same endpoint asked for nothing but `__typename`: what the HTTP and GraphQL stack costs before any resolver or query runs.
+  progress(`S1: the stack alone ({ __typename }), ${FLOOR_SECONDS}s`);
+  const floorLoad = {
+    mode: 'autocannon',
+    connections: 50,
+    duration: FLOOR_SECONDS,
+    bodies: [FLOOR_BODY],
+    url: `${api.url}/checkout/graphql`,
+  };
+  const floorCpuBefore = cpuSnapshot(api.pid);
+  const floor = await runLoad(floorLoad);
+  const floorCpu = cpuPerUnit(floorCpuBefore, cpuSnapshot(api.pid), floor.requests);
   await api.stop();
   await dropBenchDatabase(adminUrl, name);
 
@@ -49,23 +68,30 @@ export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS })
       oursP50: ours.p50,
       oursP99: ours.p99,
       oursErrors: ours.errors,
+      oursCpuMs: oursCpu.processMs,
+      floorCpuMs: floorCpu.processMs,
+      floorErrors: floor.errors,
       baseRps: base.throughput,
       baseP50: base.p50,
       baseP99: base.p99,
       baseErrors: base.errors,
+      baseCpuMs: baseCpu.processMs,
     },
-    raw: { ours, baseline: base },
+    raw: { ours, baseline: base, floor, cpu: { ours: oursCpu, baseline: baseCpu, floor: floorCpu } },
   };
 }
 
-export const worstOf = ['oursErrors', 'baseErrors'];
+export const worstOf = ['oursErrors', 'baseErrors', 'floorErrors'];
+
+/** Results written before the server's CPU was measured have none. */
+const cpuMs = (ms) => (ms === undefined ? 'n/a' : ms.toFixed(2));
 
 /** Ratios are derived here, not stored: a median row's ratio is then the ratio of its medians. */
 export function present(f) {
   const ratio = f.oursRps / f.baseRps;
   return {
-    ours: `${f.oursRps.toFixed(0)} req/s, p50 ${f.oursP50} ms, p99 ${f.oursP99} ms, ${f.oursErrors} errors`,
-    baseline: `${f.baseRps.toFixed(0)} req/s, p50 ${f.baseP50} ms, p99 ${f.baseP99} ms${f.baseErrors ? `, ${f.baseErrors} errors` : ''}`,
+    ours: `${f.oursRps.toFixed(0)} req/s, p50 ${f.oursP50} ms, p99 ${f.oursP99} ms, ${f.oursErrors} errors; server CPU ${cpuMs(f.oursCpuMs)} ms per request (${cpuMs(f.floorCpuMs)} ms for \`{ __typename }\`)`,
+    baseline: `${f.baseRps.toFixed(0)} req/s, p50 ${f.baseP50} ms, p99 ${f.baseP99} ms${f.baseErrors ? `, ${f.baseErrors} errors` : ''}; server CPU ${cpuMs(f.baseCpuMs)} ms per request`,
     ratio: `${ratio.toFixed(2)}x throughput; p99 ${(f.oursP99 / Math.max(f.baseP99, 1)).toFixed(1)}x (${f.oursP99} vs ${f.baseP99} ms)`,
     met: ratio >= 0.5 && f.oursP99 <= 25 && f.oursErrors === 0,
   };
