@@ -16,13 +16,13 @@
 import { execFile, fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { freePort } from '../scripts/lib/free-port.mjs';
 import { BENCH_PRODUCTION_ENV } from './lib/api-process.mjs';
 import { createBenchDatabase } from './lib/postgres.mjs';
 
@@ -65,14 +65,6 @@ async function benchDatabase() {
       await embedded?.stop();
     },
   };
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function startApi(databaseUrl) {

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { root } from './postgres.mjs';
 
+export { freePort } from '../../scripts/lib/free-port.mjs';
+
 /**
  * The API as it runs in production: its own process, NODE_ENV=production. BENCH_CPU_PROF=<dir>
  * writes a V8 CPU profile of each API process into <dir> when it stops (open it in Chrome DevTools).
@@ -91,7 +93,3 @@ export async function waitForReady(url, timeoutMs) {
   }
   throw new Error(`${url} was not ready within ${timeoutMs} ms`);
 }
-
-// A random high base: a fixed one collided with ports other processes on the machine still held.
-let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
-export const freePort = () => nextPort++;

@@ -32,7 +32,7 @@ export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS })
   const load = { mode: 'autocannon', connections: 50, duration: seconds, bodies };
 
   progress(`S1: baseline (bare node http + pg), ${seconds}s`);
-  const basePort = freePort();
+  const basePort = await freePort();
   const baseline = await startBaseline(path.join(root, 'bench/baselines/payment-link-server.mjs'), [url, String(basePort)]);
   await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/`, duration: 2 }); // warm-up
   const baseCpuBefore = cpuSnapshot(baseline.pid);
@@ -41,7 +41,7 @@ export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS })
   await baseline.stop();
 
   progress(`S1: KometPay API, ${seconds}s`);
-  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort() });
   await runLoad({ ...load, url: `${api.url}/checkout/graphql`, duration: 2 });
   const oursCpuBefore = cpuSnapshot(api.pid);
   const ours = await runLoad({ ...load, url: `${api.url}/checkout/graphql` });

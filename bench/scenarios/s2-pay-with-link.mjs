@@ -32,7 +32,7 @@ export async function measure({ adminUrl, progress }) {
   const baseCpu = cpuPerUnit(baseCpuBefore, cpuSnapshot(), PAYMENTS);
 
   progress(`S2: KometPay payWithLink, ${PAYMENTS} payments`);
-  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort() });
   const bodies = Array.from({ length: PAYMENTS }, (_, i) =>
     JSON.stringify({ query: PAY, variables: { token: `api-pay-${i + 1}`, key: randomUUID() } }),
   );

@@ -74,7 +74,7 @@ export async function measure({ adminUrl, progress }) {
   const [for10, for50] = [await statementsPerRequest(url, apiKey, 10), await statementsPerRequest(url, apiKey, 50)];
 
   progress(`S3: baseline (one SQL with json_agg), ${REQUESTS} requests`);
-  const basePort = freePort();
+  const basePort = await freePort();
   const baseline = await startBaseline(path.join(root, 'bench/baselines/invoice-page-server.mjs'), [url, String(basePort), merchantId]);
   const body = JSON.stringify({ query: query(50) });
   await runLoad({ mode: 'sequential', url: `http://127.0.0.1:${basePort}/`, amount: 30, bodies: [body] });
@@ -82,7 +82,7 @@ export async function measure({ adminUrl, progress }) {
   await baseline.stop();
 
   progress(`S3: KometPay invoices(first: 50), ${REQUESTS} requests`);
-  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort() });
   const headers = { authorization: `Bearer ${apiKey}` };
   await runLoad({ mode: 'sequential', url: `${api.url}/graphql`, amount: 30, bodies: [body], headers });
   const ours = await runLoad({ mode: 'sequential', url: `${api.url}/graphql`, amount: REQUESTS, bodies: [body], headers });

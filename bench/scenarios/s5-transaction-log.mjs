@@ -97,7 +97,7 @@ export async function measure({ adminUrl, progress }) {
   const base1000 = await pgbenchLatency(url, merchantId, page1000After);
 
   progress(`S5: KometPay transactions(first: 50), pages 1 and 1,000, ${REQUESTS} requests each`);
-  const api = await startApiProcess({ databaseUrl: url, port: freePort() });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort() });
   const headers = { authorization: `Bearer ${apiKey}` };
   const page = (after) => JSON.stringify({ query, variables: { after } });
   await runLoad({

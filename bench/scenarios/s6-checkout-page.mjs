@@ -80,7 +80,7 @@ export async function measure({ adminUrl, progress }) {
   progress('S6: building the bare SvelteKit baseline');
   const bareDir = path.join(root, 'bench/fixtures/bare-kit');
   await run_(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: bareDir });
-  const barePort = freePort();
+  const barePort = await freePort();
   const bare = startNodeServer(path.join(bareDir, 'build/index.js'), { PORT: String(barePort), ORIGIN: `http://127.0.0.1:${barePort}` });
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   await waitFor(bareUrl);
@@ -99,9 +99,9 @@ export async function measure({ adminUrl, progress }) {
       numberPrefix: 'S6-',
     }),
   );
-  const checkoutPort = freePort();
+  const checkoutPort = await freePort();
   const checkoutUrl = `http://127.0.0.1:${checkoutPort}`;
-  const api = await startApiProcess({ databaseUrl: url, port: freePort(), env: { CHECKOUT_URL: checkoutUrl } });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort(), env: { CHECKOUT_URL: checkoutUrl } });
   const checkout = startNodeServer(path.join(root, 'apps/checkout/build/index.js'), {
     PORT: String(checkoutPort),
     ORIGIN: checkoutUrl,

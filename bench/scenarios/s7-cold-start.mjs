@@ -40,7 +40,7 @@ export async function measure({ progress }) {
   progress('S7: the floor (embedded PostgreSQL on an empty folder + bare http), then npm start on an empty data folder');
   const floorOnce = async () => {
     const floorDir = emptyDataDir('floor');
-    const floorPort = freePort();
+    const floorPort = await freePort();
     try {
       return await secondsUntilReady(
         [path.join(root, 'bench/baselines/cold-start-floor.mjs'), floorDir, String(56000 + (floorPort % 1000)), String(floorPort)],
@@ -56,7 +56,7 @@ export async function measure({ progress }) {
   const floor = await floorOnce();
 
   const dataDir = emptyDataDir('cold');
-  const apiPort = freePort();
+  const apiPort = await freePort();
   let ours;
   try {
     ours = await secondsUntilReady(
@@ -66,7 +66,7 @@ export async function measure({ progress }) {
         KOMETPAY_DATA_DIR: dataDir,
         EMBEDDED_POSTGRES_PORT: String(55000 + (apiPort % 1000)),
         API_PORT: String(apiPort),
-        CHECKOUT_PORT: String(freePort()),
+        CHECKOUT_PORT: String(await freePort()),
         LOG_LEVEL: 'error',
       },
       apiPort,

@@ -129,9 +129,9 @@ export async function measure({ adminUrl, progress }) {
     return Buffer.from(JSON.stringify([new Date(rows[0].created_at).toISOString(), rows[0].id])).toString('base64url');
   });
 
-  const consolePort = freePort();
+  const consolePort = await freePort();
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
-  const api = await startApiProcess({ databaseUrl: url, port: freePort(), env: { CONSOLE_URL: consoleUrl } });
+  const api = await startApiProcess({ databaseUrl: url, port: await freePort(), env: { CONSOLE_URL: consoleUrl } });
   const consoleServer = spawn(process.execPath, [path.join(root, 'apps/console/build/index.js')], {
     env: {
       ...process.env,

@@ -9,27 +9,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMailSink } from '../../bench/lib/mail-sink.mjs';
+import { freePort } from '../lib/free-port.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NGINX = process.env.NGINX_BIN || '/usr/sbin/nginx';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A port free now on 127.0.0.1 (outside the ephemeral range, so that it stays ours across restarts). */
-export async function freePort() {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 async function answers(url, timeoutMs = 1000) {
   try {

@@ -3,10 +3,10 @@
  * one under .data/test on a free port), and migrates a template database that every test file clones.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '../../scripts/lib/free-port.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -42,15 +42,4 @@ export default async function globalSetup() {
   process.env.KOMETPAY_TEST_ADMIN_URL = adminUrl;
   process.env.KOMETPAY_TEST_TEMPLATE_DB = template;
   process.env.NODE_ENV = 'test';
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }

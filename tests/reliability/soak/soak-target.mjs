@@ -86,7 +86,7 @@ export async function startOwnApi({ databaseUrl, out, nodeArgs = [] }) {
   const mail = await startMailSink(path.join(out, 'api-data', 'outbox'));
   const api = await startApiProcess({
     databaseUrl,
-    port: freePort(),
+    port: await freePort(),
     execArgv: [...nodeArgs, ...PROBE_NODE_ARGS],
     ipc: true,
     env: {

@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,21 +15,8 @@ export interface ChildApi {
   stop(): Promise<void>;
 }
 
-/**
- * A port outside the ephemeral range, free now: the API of a test keeps it across restarts, so
- * that clients made before a crash still reach the API started after it.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = randomInt(20_000, 30_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+// Its API keeps its port across restarts, so that clients made before a crash still reach the API started after it.
+export { freePort } from '../../../scripts/lib/free-port.mjs';
 
 /** Calls `onLine` with each whole line of a child's output (a chunk may end mid-line). */
 export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
