@@ -20,7 +20,8 @@ export const scenarios = [
     id: 'S1',
     name: 'payment-link',
     module: new URL('./s1-payment-link.mjs', import.meta.url).href,
-    measures: 'checkout paymentLink(token) over 10,000 links (+5% unknown), 50 connections for --seconds (default 10): req/s, p50, p99',
+    measures:
+      'checkout paymentLink(token) over 10,000 links (+5% unknown), 50 connections for --seconds (default 10): req/s, p50, p99, server CPU per request (and for { __typename })',
     baseline: 'bare node http + pg answering the same JSON from the same prepared SQL',
     target: 'throughput >= 0.5x; p99 <= 25 ms',
   },
