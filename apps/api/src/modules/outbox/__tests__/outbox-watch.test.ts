@@ -45,10 +45,27 @@ class TableStandIn {
   }
 }
 
+/**
+ * The watch's next value, or 'stalled' after `ms`. The timer is cleared either way: one left behind
+ * per value (a thousand here) kept the jest worker that ran this file alive past the end of the run,
+ * and jest force-exited it.
+ */
+async function nextWithin(watch: OutboxWatch<bigint>, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), ms);
+  });
+  try {
+    return await Promise.race([watch.next(), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function take(watch: OutboxWatch<bigint>, count: number): Promise<bigint[]> {
   const seen: bigint[] = [];
   while (seen.length < count) {
-    const next = await Promise.race([watch.next(), new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 1000))]);
+    const next = await nextWithin(watch, 1000);
     if (next === 'stalled' || next.done) break;
     seen.push(next.value);
   }
