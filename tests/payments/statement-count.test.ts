@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PayWithLinkOutcomeDocument } from '@kometpay/schema/checkout';
 import { ChargeInvoicesOutcomeDocument } from '@kometpay/schema/merchant';
+import type pg from 'pg';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { openShop, type Shop } from '../support/shop.js';
 
@@ -61,5 +62,24 @@ describe('the payments hot path in few statements', () => {
     });
     expect(ours.length).toBeLessThanOrEqual(10);
     expect(authentication).toHaveLength(1);
+  });
+});
+
+describe('the named statements', () => {
+  it('are planned generically on the API pool, from their first run (decision 0019)', async () => {
+    const pool = (await t.orm.em.getConnection().getNativeClient()) as pg.Pool;
+    const client = await pool.connect();
+    try {
+      expect((await client.query('show plan_cache_mode')).rows).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+      // Left to PostgreSQL, a statement's first five runs get custom plans: this one's first is generic.
+      await client.query({ name: 'kp_test_generic_plan', text: 'select i.id from invoice i where i.id = any($1::uuid[])', values: ['{}'] });
+      const { rows } = await client.query(
+        "select generic_plans::int, custom_plans::int from pg_prepared_statements where name = 'kp_test_generic_plan'",
+      );
+      expect(rows).toEqual([{ generic_plans: 1, custom_plans: 0 }]);
+      await client.query('deallocate kp_test_generic_plan');
+    } finally {
+      client.release();
+    }
   });
 });
