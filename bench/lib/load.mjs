@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuPerUnit, cpuSnapshot } from './cpu.mjs';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load-worker.mjs');
 
@@ -22,6 +23,13 @@ export async function runLoad(config) {
     // 'close', not 'exit': the exit can be seen before the last of the output has been read.
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`load worker exited with ${code}`))));
   });
+}
+
+/** runLoad, and what the process `pid` (and the whole machine) spent on it: CPU per request, or per `units` when given. */
+export async function runLoadWithCpu(pid, config, units) {
+  const before = cpuSnapshot(pid);
+  const load = await runLoad(config);
+  return { load, cpu: cpuPerUnit(before, cpuSnapshot(pid), units ?? load.requests) };
 }
 
 export function percentile(sorted, p) {

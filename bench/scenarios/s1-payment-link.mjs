@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
 import { startBaseline } from '../lib/baseline-process.mjs';
-import { cpuPerUnit, cpuSnapshot } from '../lib/cpu.mjs';
-import { runLoad } from '../lib/load.mjs';
+import { runLoad, runLoadWithCpu } from '../lib/load.mjs';
 import { createBenchDatabase, dropBenchDatabase, root, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
 
 const TOKENS = 10_000;
@@ -35,29 +34,21 @@ export async function measure({ adminUrl, progress, seconds = DEFAULT_SECONDS })
   const basePort = await freePort();
   const baseline = await startBaseline(path.join(root, 'bench/baselines/payment-link-server.mjs'), [url, String(basePort)]);
   await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/`, duration: 2 }); // warm-up
-  const baseCpuBefore = cpuSnapshot(baseline.pid);
-  const base = await runLoad({ ...load, url: `http://127.0.0.1:${basePort}/` });
-  const baseCpu = cpuPerUnit(baseCpuBefore, cpuSnapshot(baseline.pid), base.requests);
+  const { load: base, cpu: baseCpu } = await runLoadWithCpu(baseline.pid, { ...load, url: `http://127.0.0.1:${basePort}/` });
   await baseline.stop();
 
   progress(`S1: KometPay API, ${seconds}s`);
   const api = await startApiProcess({ databaseUrl: url, port: await freePort() });
   await runLoad({ ...load, url: `${api.url}/checkout/graphql`, duration: 2 });
-  const oursCpuBefore = cpuSnapshot(api.pid);
-  const ours = await runLoad({ ...load, url: `${api.url}/checkout/graphql` });
-  const oursCpu = cpuPerUnit(oursCpuBefore, cpuSnapshot(api.pid), ours.requests);
+  const { load: ours, cpu: oursCpu } = await runLoadWithCpu(api.pid, { ...load, url: `${api.url}/checkout/graphql` });
   // The same endpoint asked for nothing but `__typename`: what the HTTP and GraphQL stack costs before any resolver or query runs.
   progress(`S1: the stack alone ({ __typename }), ${FLOOR_SECONDS}s`);
-  const floorLoad = {
-    mode: 'autocannon',
-    connections: 50,
+  const { load: floor, cpu: floorCpu } = await runLoadWithCpu(api.pid, {
+    ...load,
     duration: FLOOR_SECONDS,
     bodies: [FLOOR_BODY],
     url: `${api.url}/checkout/graphql`,
-  };
-  const floorCpuBefore = cpuSnapshot(api.pid);
-  const floor = await runLoad(floorLoad);
-  const floorCpu = cpuPerUnit(floorCpuBefore, cpuSnapshot(api.pid), floor.requests);
+  });
   await api.stop();
   await dropBenchDatabase(adminUrl, name);
 

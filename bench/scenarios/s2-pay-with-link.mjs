@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { payAll } from '../baselines/pay-with-link-sql.mjs';
 import { freePort, startApiProcess } from '../lib/api-process.mjs';
 import { cpuPerUnit, cpuSnapshot } from '../lib/cpu.mjs';
-import { runLoad } from '../lib/load.mjs';
+import { runLoadWithCpu } from '../lib/load.mjs';
 import { createBenchDatabase, dropBenchDatabase, seedInvoicesWithLinks, seedMerchant, withClient } from '../lib/postgres.mjs';
 
 const PAYMENTS = 3_000;
@@ -36,9 +36,11 @@ export async function measure({ adminUrl, progress }) {
   const bodies = Array.from({ length: PAYMENTS }, (_, i) =>
     JSON.stringify({ query: PAY, variables: { token: `api-pay-${i + 1}`, key: randomUUID() } }),
   );
-  const oursCpuBefore = cpuSnapshot(api.pid);
-  const ours = await runLoad({ mode: 'autocannon', url: `${api.url}/checkout/graphql`, connections: 50, amount: PAYMENTS, bodies });
-  const oursCpu = cpuPerUnit(oursCpuBefore, cpuSnapshot(api.pid), PAYMENTS);
+  const { load: ours, cpu: oursCpu } = await runLoadWithCpu(
+    api.pid,
+    { mode: 'autocannon', url: `${api.url}/checkout/graphql`, connections: 50, amount: PAYMENTS, bodies },
+    PAYMENTS,
+  );
   await api.stop();
 
   const integrity = await withClient(url, async (client) => {

@@ -104,8 +104,13 @@ export class StaffSessionService {
         : [];
     const tooLong = input.password.length > MAX_PASSWORD_LENGTH;
     const matches: StaffMember[] = [];
-    if (!candidates.length || tooLong) await checkPassword('decoy', await unknownAccountHash(), tooLong ? '' : input.password);
-    else for (const member of candidates) if (await checkPassword('account', member.passwordHash!, input.password)) matches.push(member);
+    if (!candidates.length || tooLong) {
+      await checkPassword('decoy', await unknownAccountHash(), tooLong ? '' : input.password);
+    } else {
+      for (const member of candidates) {
+        if (await checkPassword('account', member.passwordHash!, input.password)) matches.push(member);
+      }
+    }
 
     if (!matches.length) {
       for (const member of candidates) {
